@@ -1,0 +1,68 @@
+"""Shared fixtures: real Chroma in temp dirs, the real ONNX embedder and the tiny real GGUF model."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rag import app
+from rag.config import PROJECT_ROOT, Settings, load_settings
+from rag.ingest.pipeline import ingest
+from rag.prompts import Prompts
+
+SEEDS = PROJECT_ROOT / "seeds"
+TINY = "smollm2-135m"
+
+
+@pytest.fixture(autouse=True)
+def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own workspace and no RAG_* settings from the caller's environment."""
+    for key in list(os.environ):
+        if key.startswith("RAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RAG_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.setenv("RAG_MODEL", TINY)
+    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "no-rag.toml"))
+    monkeypatch.chdir(tmp_path)
+
+
+def tiny_settings(workspace: Path, **changes: object) -> Settings:
+    return load_settings({"workspace": workspace, "model": TINY, "n_ctx": 2048, **changes}, environ={})
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return app.load_embedder(tiny_settings(Path("unused")))
+
+
+@pytest.fixture(scope="session")
+def tiny_llm():
+    return app.load_llm(tiny_settings(Path("unused")))
+
+
+@pytest.fixture(scope="session")
+def seeded_workspace(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """A workspace with the three seeds ingested, shared read-only by many tests."""
+    ws = tmp_path_factory.mktemp("seeded")
+    s = tiny_settings(ws)
+    index = app.open_index(s, embedder)
+    report = ingest([SEEDS], index.store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap,
+                    max_bytes=int(s.max_file_mb * 1e6))
+    assert len(report.added) == 3, report
+    return ws
+
+
+@pytest.fixture(scope="session")
+def seeded_index(seeded_workspace: Path, embedder):
+    return app.open_index(tiny_settings(seeded_workspace), embedder)
+
+
+@pytest.fixture(scope="session")
+def tiny_assistant(seeded_workspace: Path, seeded_index, tiny_llm):
+    return app.assistant(tiny_settings(seeded_workspace), seeded_index, tiny_llm)
+
+
+@pytest.fixture
+def prompts() -> Prompts:
+    return Prompts(PROJECT_ROOT / "prompts")
