@@ -102,7 +102,8 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
         parts.append(piece)
         yield Token(piece)
     stats = a.llm.last
-    timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, stats.prompt_tokens, stats.completion_tokens)
+    prompt_tokens = stats.prompt_tokens or count_messages(a.llm, messages)
+    timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
     if stats.truncated == "timeout":
         notice = "; ".join(filter(None, [notice, f"generation stopped after {s.gen_timeout_s:.0f} s"]))
     yield Done(decide(a, standalone, "".join(parts), hits, sources, notice, timings))

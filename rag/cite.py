@@ -8,6 +8,7 @@ and it does not call a model. Standard library only.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -182,12 +183,7 @@ def _related(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 4 and long_.startswith(short):
         return True
-    common = len(short)
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            common = i
-            break
-    return common >= max(5, len(short) - 3)
+    return len(os.path.commonprefix([a, b])) >= max(5, len(short) - 3)
 
 
 def _matches(word: str, words: set[str] | frozenset[str]) -> bool:
@@ -196,30 +192,45 @@ def _matches(word: str, words: set[str] | frozenset[str]) -> bool:
 
 @dataclass(frozen=True)
 class _Prepared:
+    """A source text's sentence spans and, per word, the sentences it occurs in."""
+
     spans: tuple[tuple[int, int], ...]
-    span_words: tuple[frozenset[str], ...]
-    words: frozenset[str]  # content words and key terms of the whole text
+    where: dict[str, frozenset[int]]
+    by_prefix: dict[str, tuple[str, ...]]  # first 4 letters -> words; related words share them
 
 
 @lru_cache(maxsize=128)
 def _prepare(text: str) -> _Prepared:
     spans = tuple(_spans(text))
-    span_words = tuple(frozenset(content_words(text[s:e]) | key_terms(text[s:e])) for s, e in spans)
-    return _Prepared(spans, span_words, frozenset(content_words(text) | key_terms(text)))
+    where: dict[str, set[int]] = {}
+    for k, (s, e) in enumerate(spans):
+        for w in content_words(text[s:e]) | key_terms(text[s:e]):
+            where.setdefault(w, set()).add(k)
+    by_prefix: dict[str, list[str]] = {}
+    for w in sorted(where):
+        by_prefix.setdefault(w[:4], []).append(w)
+    return _Prepared(spans, {w: frozenset(k) for w, k in where.items()},
+                     {p: tuple(ws) for p, ws in by_prefix.items()})
 
 
-def _quote(words: set[str], text: str, prep: _Prepared) -> tuple[str, int]:
-    """The source sentence, or two adjacent ones, covering most of `words`; and its offset."""
-    best, best_hits = (0, 0), -1
-    for i in range(len(prep.spans)):
-        for j in (i, i + 1):
-            if j >= len(prep.spans):
-                continue
-            pool = prep.span_words[i] | prep.span_words[j]
-            hits = sum(_matches(w, pool) for w in words)
-            if hits > best_hits:
-                best, best_hits = (i, j), hits
-    if best_hits < 0:
+def _found_in(word: str, prep: _Prepared) -> set[int]:
+    """The sentences of the source holding `word` or a related form of it."""
+    hits: set[int] = set()
+    for w in prep.by_prefix.get(word[:4], ()):
+        if _related(word, w):
+            hits |= prep.where[w]
+    return hits
+
+
+def _quote(found: list[set[int]], text: str, prep: _Prepared) -> tuple[str, int]:
+    """The source sentence, or two adjacent ones, holding most words; and its offset."""
+    best, best_hits = (0, 0), 0
+    count = len(prep.spans)
+    for i, j in [(i, i) for i in range(count)] + [(i, i + 1) for i in range(count - 1)]:
+        hits = sum(i in f or j in f for f in found)
+        if hits > best_hits:  # a pair wins only by covering more than any single sentence
+            best, best_hits = (i, j), hits
+    if not best_hits:
         return "", 0
     start, end = prep.spans[best[0]][0], prep.spans[best[1]][1]
     return " ".join(text[start:end].split()), start
@@ -230,12 +241,14 @@ def _support(sentence: str, source_text: str, question: str) -> tuple[float, str
     if not words:
         return 0.0, "", 0
     prep = _prepare(source_text)
+    terms = key_terms(sentence)
+    found = {w: _found_in(w, prep) for w in words | terms}
     asked = content_words(question)
     new = {w for w in words if not _matches(w, asked)} or words
-    score = sum(_matches(w, prep.words) for w in new) / len(new)
-    if not all(_matches(t, prep.words) for t in key_terms(sentence)):
+    score = sum(bool(found[w]) for w in new) / len(new)
+    if not all(found[t] for t in terms):
         score = min(score, _KEY_TERM_CAP)
-    quote, offset = _quote(words | key_terms(sentence), source_text, prep)
+    quote, offset = _quote(list(found.values()), source_text, prep)
     return score, quote, offset
 
 
@@ -264,39 +277,43 @@ def _render(plain: str, numbers: Sequence[int]) -> str:
     return f"{plain} {marks}" if plain else ""
 
 
+def _judge(raw: str, by_n: dict[int, Source], question: str
+           ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]]]:
+    """One sentence: its plain text, whether it is meta, its final numbers, the citations seen."""
+    plain = strip_markers(raw)
+    meta = bool(_META.search(plain))
+    scores = {n: _support(plain, src.text, question) for n, src in by_n.items()}
+    cited = [n for n in parse_markers(raw) if n in by_n]  # markers naming no source are dropped
+    final = [n for n in cited if scores[n][0] >= SUPPORT_THRESHOLD]
+    if not final and not meta and scores:
+        top = max(sorted(scores), key=lambda n: scores[n][0])
+        if scores[top][0] >= ADD_THRESHOLD:
+            final = [top]
+    seen: dict[int, tuple[float, Citation]] = {}
+    for n in dict.fromkeys(cited + final):
+        score, quote, offset = scores[n]
+        src = by_n[n]
+        seen[n] = (score, Citation(n, src.doc_id, src.title, src.chunk_at(offset), quote, n in final))
+    return plain, meta, final, seen
+
+
 def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verification:
     """Keep the citations each sentence's source supports, add one where a source clearly does."""
     by_n = {s.n: s for s in sources}
-    spans = _spans(answer)
-    if not spans:
-        return Verification("", (), (), 0.0)
-    best: dict[int, tuple[float, Citation]] = {}  # source number -> best-scoring verified quote
+    best: dict[int, tuple[float, Citation]] = {}  # source number -> its best-scoring verified quote
     rejected: dict[int, Citation] = {}
     sentences: list[Sentence] = []
     parts: list[str] = []
-    counted = supported = 0
-    prev_end = 0
-    for start, end in spans:
-        raw = answer[start:end]
-        plain = strip_markers(raw)
-        meta = bool(_META.search(plain))
-        scores = {n: _support(plain, src.text, question) for n, src in by_n.items()}
-        cited = [n for n in parse_markers(raw) if n in by_n]
-        final = [n for n in cited if scores[n][0] >= SUPPORT_THRESHOLD]
-        if not final and not meta and scores:
-            top = max(sorted(scores), key=lambda n: scores[n][0])
-            if scores[top][0] >= ADD_THRESHOLD:
-                final = [top]
-        for n in cited + final:
-            score, quote, offset = scores[n]
-            src = by_n[n]
-            cite = Citation(n, src.doc_id, src.title, src.chunk_at(offset), quote, n in final)
-            if n in final and score > best.get(n, (-1.0, None))[0]:
+    counted = supported = prev_end = 0
+    for start, end in _spans(answer):
+        plain, meta, final, seen = _judge(answer[start:end], by_n, question)
+        for n, (score, cite) in seen.items():
+            if cite.verified and (n not in best or score > best[n][0]):
                 best[n] = (score, cite)
-            elif n not in final:
+            elif not cite.verified:
                 rejected.setdefault(n, cite)
         sentences.append(Sentence(plain, tuple(final), bool(final)))
-        if len(content_words(plain)) >= 2 and not meta:
+        if len(content_words(plain)) >= 2 and not meta:  # skip "Yes." and talk about the sources
             counted += 1
             supported += bool(final)
         parts.append(answer[prev_end:start] + _render(plain, final))

@@ -24,6 +24,8 @@ from rag.ingest.pipeline import ingest as run_ingest
 from rag.types import Answer
 
 out = Console(highlight=False, soft_wrap=True)
+if not out.is_terminal:  # piped output: do not squeeze tables into 80 columns
+    out = Console(highlight=False, soft_wrap=True, width=160)
 err = Console(stderr=True, highlight=False)
 
 
@@ -68,6 +70,7 @@ def cli(verbose: bool) -> None:
     """A local, source-grounded news assistant: cited answers and briefings from your articles."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 # models --------------------------------------------------------------------------------------
@@ -182,8 +185,10 @@ def sources(as_json: bool, **flags: Any) -> None:
         out.print_json(json.dumps(rows))
         return
     table = Table("id", "title", "publisher", "date", "chunks", "tokens", "duplicate_of")
+    table.columns[0].no_wrap = True
+    table.columns[1].no_wrap, table.columns[1].overflow, table.columns[1].max_width = True, "ellipsis", 60
     for r in rows:
-        table.add_row(r["doc_id"], r["title"][:70], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
+        table.add_row(r["doc_id"], r["title"], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
                       str(r["n_tokens"]), r["duplicate_of"] or "")
     out.print(table)
 

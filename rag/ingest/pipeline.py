@@ -93,7 +93,7 @@ def _ingest_one(path: Path, doc_id: str, old: DocRecord | None, store: Store, em
     except OSError as e:
         raise SkipFile(f"cannot read file: {e.strerror}") from None
     if size > max_bytes:
-        raise SkipFile(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        raise SkipFile(f"file is {size / 1e6:.3g} MB, over the {max_bytes / 1e6:.3g} MB limit")
     raw_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     version = version_of(raw_sha, chunk_tokens, chunk_overlap)
     if old is not None and old.version == version:

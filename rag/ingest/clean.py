@@ -1,0 +1,247 @@
+"""Turn raw article text into clean paragraphs under one headline.
+
+`normalize` makes characters and whitespace canonical. `clean_article` splits the text into
+paragraphs, drops repeated paragraphs, share/cookie/ad lines and site chrome above the headline
+(picking up the site name as the publisher), and chooses a title.
+
+Punctuation choices: curly quotes become ASCII quotes; en dashes, figure dashes and minus signs
+become "-"; em dashes become " - " so the words on either side stay separate words for the
+tokenizer and the lexical index. NFKC also turns "…" into "...", ligatures into letters and
+full-width forms into ASCII.
+
+Does not read files (see `load.py`), split into chunks (see `chunk.py`) or find dates.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rag.errors import SkipFile
+from rag.ingest.load import RawArticle
+
+_QUOTES = {c: "'" for c in "‘’‚‛′‵"} | {c: '"' for c in "“”„‟″‶"}
+_DASHES = {c: "-" for c in "‐‑‒–−﹣"} | {c: " - " for c in "—―⸺⸻"}
+_BREAKS = {"\u2028": "\n", "\u2029": "\n\n", "\f": "\n", "\v": "\n", "\x85": "\n"}
+_INVISIBLE = "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+_TABLE = str.maketrans(_QUOTES | _DASHES | _BREAKS | {c: None for c in _INVISIBLE})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
+_ENDS_CLAUSE = re.compile(r"[.!?:;][\"')\]]*$")
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s)")
+_SPACES = re.compile(r"\s*")
+_LAST_WORD = re.compile(r"[\w.]*$")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr gen col lt sgt capt cmdr adm gov sen rep rev hon pres no vs "
+    "e.g i.e inc ltd co corp dept jan feb mar apr jun jul aug sep sept oct nov dec approx fig".split()
+)
+_BOILERPLATE = re.compile(
+    r"""^(?:spread\ the\ love|share(?:\ (?:this|the\ story|this\ (?:article|story|post|page)))?
+    |share\ (?:on|via|to)\ \w+(?:\ \w+)?|tweet|email|e-mail|print|whatsapp|facebook|twitter|linkedin
+    |follow\ us\b.*|subscribe(?:\ (?:now|here|today|to\ .*|for\ .*))?
+    |sign\ up\ (?:for|to)\ .*newsletter.*|(?:get|join)\ our\ newsletter.*
+    |click\ here\b.*|advertisements?|sponsored(?:\ content)?|ad|story\ continues\ below.*
+    |read\ more\b.*|(?:also|further)\ read\b.*|read\ also\b.*
+    |related(?:\ (?:articles?|stories|news|posts?|content))?|you\ may\ also\ like.*
+    |skip\ to\ (?:main\ )?content|all\ rights\ reserved.*|copyright\ *(?:©|\(c\)|\d{4}).*|©.*
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_COOKIE = re.compile(r"\bcookies?\b", re.IGNORECASE)
+_COOKIE_ASK = re.compile(r"\b(?:we\ use|(?:web)?site\ uses|accept|consent|privacy\ policy)\b", re.I | re.X)
+_TAGLINE_NOUN = re.compile(r"\b(?:news|media|newspaper|magazine|network|portal|channel)\b", re.I)
+_TAGLINE_ADJ = re.compile(r"\b(?:largest|leading|trusted|independent|digital|online|best|premier|fastest|voice)\b", re.I)
+_TITLE_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A cleaned article: `text` starts with the title (see `clean_article`)."""
+
+    title: str
+    text: str
+    publisher: str | None
+
+
+def normalize(text: str) -> str:
+    """Canonical characters and whitespace; deterministic and idempotent."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
+    text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFKC", text).translate(_TABLE)
+    text = re.sub(r"[^\S\n]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def clean_article(raw: RawArticle, fallback_title: str) -> Cleaned:
+    """Clean one article. Raises SkipFile when nothing readable is left.
+
+    The text is the title line, a blank line, then the body paragraphs separated by blank lines.
+    The title is `raw.title`, else the headline line. With no headline it is the first sentence
+    (cut to about 120 characters, ending in "..."), which the body already starts with, so it is
+    not written twice; with no usable sentence either it is `fallback_title`, kept out of the text.
+    """
+    paras = [p for p in _paragraphs(normalize(raw.text)) if _key(p) and not _is_boilerplate(p)]
+    if not paras:
+        raise SkipFile("no article text left after cleaning")
+    given = " ".join(normalize(raw.title).split()) if raw.title else ""
+    title, prepend, start, chrome = _top(paras, given)
+    if not title:
+        title, prepend = " ".join(normalize(fallback_title).split()) or "Untitled", False
+    drop = {_key(title)} | {_key(c) for c in chrome}
+    body = _dedupe([p for p in paras[start:] if _key(p) not in drop])
+    if not body and not prepend:
+        raise SkipFile("no article text left after cleaning")
+    text = "\n\n".join(([title] if prepend else []) + body)
+    publisher = " ".join(normalize(raw.publisher).split()) if raw.publisher else None
+    return Cleaned(title=title, text=text, publisher=publisher or _site_name(chrome))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed; a line break always ends a sentence."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for mark in _BOUNDARY.finditer(text, line.start(), line.end()):
+            nxt = _SPACES.match(text, mark.end(), line.end()).end()  # type: ignore[union-attr]
+            if nxt < line.end() and _starts_sentence(text[nxt]) and not _abbreviation(text, start, mark):
+                spans.append(_trim(text, start, mark.end()))
+                start = nxt
+        spans.append(_trim(text, start, line.end()))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _starts_sentence(char: str) -> bool:
+    return char.isupper() or char.isdigit() or char in "\"'([“‘"
+
+
+def _abbreviation(text: str, start: int, mark: re.Match[str]) -> bool:
+    if mark.group() != ".":
+        return False
+    word = _LAST_WORD.search(text[max(start, mark.start() - 40) : mark.start()]).group().lower()  # type: ignore[union-attr]
+    return word in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Non-empty lines are paragraphs, except hard-wrapped lines, which are joined back."""
+    paras: list[str] = []
+    for block in text.split("\n\n"):
+        merged: list[str] = []
+        for line in filter(None, block.split("\n")):
+            if merged and _is_wrapped(merged[-1], line):
+                joiner = "" if merged[-1].endswith("-") else " "
+                merged[-1] += joiner + line
+            else:
+                merged.append(line)
+        paras.extend(merged)
+    return paras
+
+
+def _is_wrapped(prev: str, line: str) -> bool:
+    return len(prev) >= 40 and line[0].islower() and not _ENDS_CLAUSE.search(prev)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _is_boilerplate(para: str) -> bool:
+    if len(para) <= 150 and _BOILERPLATE.match(para.strip(" -|•·:>*#_=~!.")):
+        return True
+    return len(para) <= 400 and bool(_COOKIE.search(para)) and bool(_COOKIE_ASK.search(para))
+
+
+def _is_headingish(para: str) -> bool:
+    return len(para) <= 200 and len(para.split()) <= 30 and not _ENDS_SENTENCE.search(para)
+
+
+def _is_chrome(para: str) -> bool:
+    """A site name ("DailyBeat") or a tagline ("India's Largest Digital News Media")."""
+    words = para.split()
+    return (len(words) == 1 and len(para) <= 40) or (len(words) <= 8 and _is_tagline(para))
+
+
+def _is_tagline(line: str) -> bool:
+    return bool(_TAGLINE_NOUN.search(line) and _TAGLINE_ADJ.search(line))
+
+
+def _top(paras: list[str], given: str) -> tuple[str, bool, int, list[str]]:
+    """(title, prepend title?, index where the body starts, site chrome above the headline)."""
+    lead = 0
+    while lead < len(paras) and _is_headingish(paras[lead]):
+        lead += 1
+    if given:
+        found = [i for i in range(lead) if _key(paras[i]) == _key(given)]
+        return (given, True, found[0] + 1, paras[: found[0]]) if found else (given, True, 0, [])
+    head = _headline(paras, lead)
+    if head is not None:
+        return paras[head], True, head + 1, paras[:head]
+    first = paras[lead] if lead < len(paras) else ""
+    if first and len(first) <= _TITLE_CHARS and lead + 1 < len(paras):
+        return first, True, lead + 1, paras[:lead]
+    sentence = _first_sentence(first)
+    return (sentence if len(sentence.split()) >= 3 else ""), False, lead, paras[:lead]
+
+
+def _headline(paras: list[str], lead: int) -> int | None:
+    """Index of the headline among the leading heading-like lines, or None."""
+    keys = [_key(p) for p in paras]
+    for i in range(lead):
+        if len(paras[i].split()) >= 3 and keys[i] in keys[i + 1 :]:
+            return i  # a repeated headline is the surest sign
+    i = 0
+    while i < lead - 1 and _is_chrome(paras[i]):
+        i += 1
+    return i if i < lead and not _is_chrome(paras[i]) else None
+
+
+def _first_sentence(para: str) -> str:
+    spans = sentence_spans(para)
+    sentence = para[spans[0][0] : spans[0][1]] if spans else ""
+    if len(sentence) <= _TITLE_CHARS:
+        return sentence
+    cut = sentence[: _TITLE_CHARS + 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "..."
+
+
+def _site_name(chrome: list[str]) -> str | None:
+    for line in chrome:
+        words = line.split()
+        if len(words) <= 4 and len(line) <= 40 and not _is_tagline(line):
+            return line
+    return None
+
+
+def _dedupe(paras: list[str]) -> list[str]:
+    """Keep the first of each repeated paragraph: same words and punctuation aside, or ≥90% alike."""
+    kept: list[str] = []
+    keys: set[str] = set()
+    long_words: list[list[str]] = []
+    for para in paras:
+        key = _key(para)
+        if key in keys:
+            continue
+        words = re.findall(r"\w+", para.lower())
+        if len(words) >= 8 and any(_alike(words, other) for other in long_words):
+            continue
+        keys.add(key)
+        kept.append(para)
+        if len(words) >= 8 and len(long_words) < 200:
+            long_words.append(words)
+    return kept
+
+
+def _alike(a: list[str], b: list[str]) -> bool:
+    if min(len(a), len(b)) / max(len(a), len(b)) < 0.8:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
