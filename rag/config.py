@@ -30,12 +30,12 @@ class Settings:
     temperature: float = 0.0
     max_tokens: int = 256
     gen_timeout_s: float = 180.0
-    k: int = 6
-    chunk_tokens: int = 160
-    chunk_overlap: int = 32
+    k: int = 4
+    chunk_tokens: int = 128
+    chunk_overlap: int = 24
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
-    min_relevance: float = 0.30  # below: abstain without asking the model
+    min_relevance: float = 0.25  # below: abstain without asking the model
     chroma_url: str | None = None
     llm_url: str | None = None
     llm_api_key: str | None = None

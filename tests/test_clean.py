@@ -46,7 +46,8 @@ def test_normalize_dashes_and_spaces():
 
 
 def test_normalize_keeps_zero_width_joiners_used_in_persian():
-    assert normalize("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645") == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert normalize(persian) == persian
 
 
 @settings(max_examples=300, deadline=None)
@@ -187,3 +188,18 @@ def test_sentence_spans_respect_abbreviations_and_lines():
         "3 aides left!",
         "New line",
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Iran talks.?!\n\u2019\u2014#*-"), max_size=300), st.booleans())
+def test_any_text_is_cleaned_or_skipped(text, with_title):
+    raw = RawArticle(text=text, title="Iran talks" if with_title else None)
+    try:
+        cleaned = clean_article(raw, "fallback")
+    except SkipFile:
+        return
+    paragraphs = cleaned.text.split("\n\n")
+    assert cleaned.title and "\n" not in cleaned.title
+    assert all(p and "\n" not in p.strip("\n") for p in paragraphs)
+    assert cleaned.title not in paragraphs[1:]
+    assert cleaned.text == normalize(cleaned.text)

@@ -24,14 +24,17 @@ from rag.ingest.load import RawArticle
 _QUOTES = {c: "'" for c in "‘’‚‛′‵"} | {c: '"' for c in "“”„‟″‶"}
 _DASHES = {c: "-" for c in "‐‑‒–−﹣"} | {c: " - " for c in "—―⸺⸻"}
 _BREAKS = {"\u2028": "\n", "\u2029": "\n\n", "\f": "\n", "\v": "\n", "\x85": "\n"}
-_INVISIBLE = "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+# soft hyphen, zero-width space, direction marks and embeddings, word joiner, BOM; ZWJ/ZWNJ stay
+_INVISIBLE = (
+    "\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
 _TABLE = str.maketrans(_QUOTES | _DASHES | _BREAKS | {c: None for c in _INVISIBLE})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 _ENDS_CLAUSE = re.compile(r"[.!?:;][\"')\]]*$")
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s)")
-_SPACES = re.compile(r"\s*")
-_LAST_WORD = re.compile(r"[\w.]*$")
+_NOT_WORD = re.compile(r"[^\w.]")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt cmdr adm gov sen rep rev hon pres no vs "
     "e.g i.e inc ltd co corp dept jan feb mar apr jun jul aug sep sept oct nov dec approx fig".split()
@@ -51,7 +54,9 @@ _BOILERPLATE = re.compile(
 _COOKIE = re.compile(r"\bcookies?\b", re.IGNORECASE)
 _COOKIE_ASK = re.compile(r"\b(?:we\ use|(?:web)?site\ uses|accept|consent|privacy\ policy)\b", re.I | re.X)
 _TAGLINE_NOUN = re.compile(r"\b(?:news|media|newspaper|magazine|network|portal|channel)\b", re.I)
-_TAGLINE_ADJ = re.compile(r"\b(?:largest|leading|trusted|independent|digital|online|best|premier|fastest|voice)\b", re.I)
+_TAGLINE_ADJ = re.compile(
+    r"\b(?:largest|leading|trusted|independent|digital|online|best|premier|fastest|voice)\b", re.I
+)
 _TITLE_CHARS = 120
 
 
@@ -104,7 +109,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
         for mark in _BOUNDARY.finditer(text, line.start(), line.end()):
-            nxt = _SPACES.match(text, mark.end(), line.end()).end()  # type: ignore[union-attr]
+            nxt = mark.end()
+            while nxt < line.end() and text[nxt].isspace():
+                nxt += 1
             if nxt < line.end() and _starts_sentence(text[nxt]) and not _abbreviation(text, start, mark):
                 spans.append(_trim(text, start, mark.end()))
                 start = nxt
@@ -119,7 +126,7 @@ def _starts_sentence(char: str) -> bool:
 def _abbreviation(text: str, start: int, mark: re.Match[str]) -> bool:
     if mark.group() != ".":
         return False
-    word = _LAST_WORD.search(text[max(start, mark.start() - 40) : mark.start()]).group().lower()  # type: ignore[union-attr]
+    word = _NOT_WORD.split(text[max(start, mark.start() - 40) : mark.start()])[-1].lower()
     return word in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))
 
 
@@ -222,26 +229,47 @@ def _site_name(chrome: list[str]) -> str | None:
 
 
 def _dedupe(paras: list[str]) -> list[str]:
-    """Keep the first of each repeated paragraph: same words and punctuation aside, or ≥90% alike."""
+    """Keep the first of each repeated paragraph: same words and punctuation aside, or ≥90% alike.
+
+    The fuzzy comparison is skipped for files of over 500 paragraphs, which are not articles.
+    """
     kept: list[str] = []
     keys: set[str] = set()
-    long_words: list[list[str]] = []
+    fuzzy = len(paras) <= 500
+    earlier: list[_Long] = []
     for para in paras:
         key = _key(para)
         if key in keys:
             continue
-        words = re.findall(r"\w+", para.lower())
-        if len(words) >= 8 and any(_alike(words, other) for other in long_words):
+        long = _Long.of(para) if fuzzy else None
+        if long and any(long.alike(other) for other in earlier):
             continue
         keys.add(key)
         kept.append(para)
-        if len(words) >= 8 and len(long_words) < 200:
-            long_words.append(words)
+        if long and len(earlier) < 200:
+            earlier.append(long)
     return kept
 
 
-def _alike(a: list[str], b: list[str]) -> bool:
-    if min(len(a), len(b)) / max(len(a), len(b)) < 0.8:
-        return False
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
+@dataclass(frozen=True)
+class _Long:
+    """A paragraph of 8+ words, prepared for fuzzy comparison."""
+
+    words: tuple[str, ...]
+    trigrams: frozenset[tuple[str, ...]]
+
+    @staticmethod
+    def of(para: str) -> _Long | None:
+        words = tuple(re.findall(r"\w+", para.lower()))
+        if len(words) < 8:
+            return None
+        return _Long(words, frozenset(words[i : i + 3] for i in range(len(words) - 2)))
+
+    def alike(self, other: _Long) -> bool:
+        """At least 90% the same words in the same order (difflib ratio), after cheap filters."""
+        if min(len(self.words), len(other.words)) / max(len(self.words), len(other.words)) < 0.8:
+            return False
+        shared = len(self.trigrams & other.trigrams)
+        if shared < 0.5 * min(len(self.trigrams), len(other.trigrams)):
+            return False
+        return difflib.SequenceMatcher(None, self.words, other.words, autojunk=False).ratio() >= 0.9

@@ -80,10 +80,10 @@ def decode(s: str) -> tuple[int, ...]:
         if not s.startswith(_PREFIX):
             raise ValueError("unknown prefix")
         body = s[len(_PREFIX) :]
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
         if not raw or len(raw) % 4:
             raise ValueError("bad length")
-    except ValueError as e:
+    except ValueError as e:  # binascii.Error is a ValueError
         raise StoreError("a stored article fingerprint is damaged; re-ingest that article") from e
     return tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from pypdf import PdfReader
+
 from rag.errors import SkipFile
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,9 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-_JUNK_PDF_TITLE = re.compile(r"^(untitled.*|microsoft (word|powerpoint) - .*|.*\.(docx?|pdf|odt|indd))$", re.I)
+_JUNK_PDF_TITLE = re.compile(
+    r"^(untitled.*|microsoft (word|powerpoint) - .*|.*\.(docx?|pdf|odt|indd))$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ def _read_markdown(text: str) -> RawArticle:
 
 
 def _read_html(html: str) -> RawArticle:
-    import trafilatura
+    import trafilatura  # here, not at the top: importing it takes half a second
 
     try:
         doc = trafilatura.bare_extraction(
@@ -225,8 +229,6 @@ def _iso_date(value: object) -> str | None:
 
 
 def _read_pdf(data: bytes) -> RawArticle:
-    from pypdf import PdfReader
-
     if b"%PDF-" not in data[:1024]:
         raise SkipFile("cannot read PDF: not a PDF file")
     try:
@@ -247,9 +249,9 @@ def _read_pdf(data: bytes) -> RawArticle:
     return RawArticle(text=text, title=title)
 
 
-def _pdf_title(reader: object) -> str | None:
+def _pdf_title(reader: PdfReader) -> str | None:
     try:
-        title = _meta(reader.metadata.title if reader.metadata else None)  # type: ignore[attr-defined]
+        title = _meta(reader.metadata.title if reader.metadata else None)
     except Exception:  # broken info dictionaries are common; the title is optional
         return None
     if title is None or _JUNK_PDF_TITLE.match(title):

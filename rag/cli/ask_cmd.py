@@ -1,0 +1,69 @@
+"""`rag ask`: stream an answer, then show the verified version with its quotes."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from rag import app
+from rag.ask import Done, Token, ask_stream
+from rag.cli.base import cli, err, out, settings, settings_options
+from rag.errors import UnknownSourceError
+from rag.report import answer_json
+from rag.types import Answer
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming text.")
+@click.option("--k", type=int, help="Number of chunks to retrieve [RAG_K].")
+@click.option("--sources", "source_ids", help="Only use these doc ids (comma-separated).")
+@click.option("--temperature", type=float, help="Sampling temperature [RAG_TEMPERATURE].")
+@click.option("--max-tokens", type=int, help="Cap on answer tokens [RAG_MAX_TOKENS].")
+@settings_options
+def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> None:
+    """Answer a question from the articles, with verified citations."""
+    s = settings(flags)
+    a = app.assistant(s)
+    doc_ids = _doc_ids(a.index.documents(), source_ids)
+    answer = None
+    for event in ask_stream(a, question, doc_ids=doc_ids):
+        if isinstance(event, Token) and not as_json:
+            out.print(event.text, end="", markup=False)
+        elif isinstance(event, Done):
+            answer = event.answer
+    assert answer is not None
+    if as_json:
+        out.print_json(json.dumps(answer_json(answer)))
+        return
+    out.print()
+    print_verified(answer)
+
+
+def _doc_ids(docs: dict, source_ids: str | None) -> list[str] | None:
+    if not source_ids:
+        return None
+    ids = [x.strip() for x in source_ids.split(",") if x.strip()]
+    unknown = [x for x in ids if x not in docs]
+    if unknown:
+        raise UnknownSourceError(f"unknown source id(s) {', '.join(unknown)}; known: {', '.join(sorted(docs))}")
+    return ids
+
+
+def print_verified(answer: Answer) -> None:
+    """After the raw stream: the verified answer and its cited quotes."""
+    label = "abstained" if answer.abstained else "verified answer"
+    out.print(f"\n[bold]{label}:[/bold] ", end="")
+    out.print(answer.answer, markup=False)
+    for s in answer.sentences:
+        if not s.supported:
+            out.print(f"  [yellow]unverified:[/yellow] {s.text}", highlight=False)
+    for c in answer.citations:
+        if c.verified:
+            out.print(f"  [{c.n}] {c.title} ({c.doc_id}): \"{c.quote}\"", markup=False)
+    t = answer.timings
+    err.print(f"retrieve {t.retrieve_ms:.0f} ms, first token {t.ttft_ms:.0f} ms, total {t.total_ms:.0f} ms, "
+              f"{t.prompt_tokens} prompt + {t.completion_tokens} answer tokens")
+    if answer.notice:
+        err.print(f"note: {answer.notice}")

@@ -1,0 +1,347 @@
+"""The map step of a briefing: one article -> a `Digest` of verified key facts, attributed quotes and
+open questions, cached on disk; also the single-article summary (`rag summarize`).
+
+Key facts come from the chat model (prompts/digest_*.txt) and are kept only when `cite.support`
+finds them in the article, each with its best supporting sentence. When the model yields too few,
+the article's most informative sentences fill in, so a digest always holds grounded facts. Quotes
+("who said what") and open questions are found by regular expressions, without the model.
+
+Does not compare articles (see `rag.brief`) and does not judge meaning: support is lexical, so a
+fact that negates the sentence it was drawn from can still pass.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rag import cite
+from rag.ask import Assistant
+from rag.context import fence
+from rag.errors import EmptyIndexError, LLMError, UnknownSourceError
+from rag.llm import count_messages
+from rag.store import DocRecord
+
+log = logging.getLogger(__name__)
+
+PROMPTS = ("digest_system", "digest_user")
+FORMAT = "digest-1"  # bump when extraction code changes, so cached digests are rebuilt
+MAX_FACTS, MIN_FACTS = 6, 3
+MAX_TOKENS = 200
+SAFETY_MARGIN = 48
+
+_ENDS = re.compile(r"[.!?][\"')\]]*$")
+_LEADING = frozenset("while as but and however although though when after meanwhile still yet then so also "
+                     "despite in on at for".split())
+_NOUNS = (r"officials?|residents?|spokes(?:man|woman|person)|ministers?|diplomats?|analysts?|sources?|"
+          r"observers?|experts?|negotiators?|envoys?|representatives?|critics?|leaders?|witness(?:es)?|"
+          r"members?|aides?|advis[eo]rs?|lawmakers?|people|person|students?|officers?|citizens?")
+_GROUP = rf"(?:(?:an?|the|one|two|three|several|some|many|another)\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?:{_NOUNS})\b"
+_NAME = r"[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|of|al|bin|de|van|von))*"
+_WHO = rf"(?P<who>{_GROUP}|{_NAME})"
+_VERB = (r"(?:said|says|told|noted|notes|added|stated|warned|explained|stressed|insisted|argued|declared|"
+         r"announced|remarked|wrote|described|describes|called|calls|termed|terms|deemed|labell?ed|dubbed|"
+         r"emphasi[sz]ed|put it)")
+_SAID = r'"(?P<said>[^"]{2,400}?)[,.]?"'
+_QUOTE_PATTERNS = tuple(re.compile(p) for p in (
+    rf"{_SAID}\s*,?\s*{_VERB}\s+{_WHO}",                                   # "...," said one official
+    rf"{_SAID}\s*,?\s*{_WHO}\s+{_VERB}\b",                                 # "...," Araghchi said
+    rf"\b[Aa]s\s+{_WHO}\s+{_VERB},?\s*{_SAID}",                             # As one resident noted, "..."
+    rf"\b{_VERB}(?:\s+(?:as\s+)?(?:an?\s+)?){_SAID}\s+by\s+{_WHO}",         # deemed a "..." by officials
+    rf"{_WHO}\s+(?:(?:has|have|had|also)\s+)*{_VERB}\b[^\"]{{0,120}}?{_SAID}",  # Iran has termed it a "..."
+))
+_OPEN = re.compile(
+    r"\b(?:unclear|unknown|uncertain|undecided|unresolved|remains? to be seen|yet to be|pending|open question"
+    r"|(?:has|have|had) (?:not|yet to) (?:yet )?(?:been )?(?:finali[sz]ed|decided|confirmed|announced|agreed|set)"
+    r"|not (?:yet )?(?:been )?(?:finali[sz]ed|decided|confirmed|announced|disclosed|clear|known)"
+    r"|(?:is|are) expected to|remains? (?:scarce|open|unclear|unknown)|no (?:immediate )?(?:follow-up )?date)\b",
+    re.IGNORECASE)
+_SUMMARY_ASK = re.compile(r"\b(?:summar(?:y|ies|i[sz]e|i[sz]ing)|tl;?dr|sum up|gist|digest)\b", re.IGNORECASE)
+_REQUEST_WORDS = frozenset("summary summarize summarise summarizing summarising tldr sum gist digest article "
+                           "articles story piece please give write short publisher".split())
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A key fact, `quote` being the article sentence(s) that support it (score from `cite.support`)."""
+
+    text: str
+    quote: str
+    score: float
+    origin: str  # "model" | "extract"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Who said what: the speaker as the article names them, the quoted words and the whole sentence."""
+
+    speaker: str
+    said: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    doc_id: str
+    title: str
+    publisher: str | None
+    date: str | None
+    source_path: str
+    facts: tuple[Fact, ...]
+    quotes: tuple[Quote, ...]
+    open_questions: tuple[str, ...]
+    model: str
+    prompt_version: str
+
+
+# deterministic extraction --------------------------------------------------------------------
+def body_sentences(text: str, title: str = "") -> list[tuple[int, int, str]]:
+    """(paragraph, position in paragraph, sentence) of the body; the title line and headings are skipped."""
+    out = []
+    paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    for i, para in enumerate(paras):
+        if (i == 0 and para == " ".join(title.split())) or not _ENDS.search(para):
+            continue
+        out += [(i, j, s) for j, s in enumerate(cite.split_sentences(para))]
+    return out
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """Attributed quotes: '"...," said one senior official.', 'Araghchi described them as "positive"'."""
+    found: dict[tuple[str, str], Quote] = {}
+    for _, _, sentence in body_sentences(text):
+        if '"' not in sentence:
+            continue
+        for pattern in _QUOTE_PATTERNS:
+            for m in pattern.finditer(sentence):
+                speaker, said = _speaker(m.group("who")), m.group("said").strip(" ,.")
+                if speaker and said and (speaker.lower(), said.lower()) not in found:
+                    found[(speaker.lower(), said.lower())] = Quote(speaker, said, sentence)
+    seen: set[str] = set()  # one speaker per quoted passage: the first pattern that matched wins
+    return [q for q in found.values() if not (q.said.lower() in seen or seen.add(q.said.lower()))]
+
+
+def _speaker(raw: str) -> str:
+    words = raw.split()
+    while words and words[0].lower() in _LEADING:
+        words = words[1:]
+    return " ".join(words).strip(" ,.")
+
+
+def find_open_questions(text: str) -> list[str]:
+    """Sentences saying something is unclear, unknown, pending, not yet finalised or expected to happen."""
+    return list(dict.fromkeys(s for _, _, s in body_sentences(text) if _OPEN.search(s)))
+
+
+def extractive_facts(text: str, title: str, n: int = MAX_FACTS) -> list[Fact]:
+    """The article's most informative sentences, favouring paragraph leads and early paragraphs."""
+    scored = []
+    for k, (para, pos, s) in enumerate(body_sentences(text, title)):
+        words = len(s.split())
+        if words < 6 or words > 60 or s.startswith('"'):
+            continue
+        info = len(cite.key_terms(s)) + 0.3 * len(cite.content_words(s))
+        scored.append(((2.0 if pos == 0 else 1.0) * info / (1 + 0.05 * k), s))
+    facts: list[Fact] = []
+    for _, s in sorted(scored, key=lambda x: -x[0]):
+        if not any(_overlap(s, f.text) > 0.6 for f in facts):
+            facts.append(Fact(s, s, 1.0, "extract"))
+        if len(facts) >= n:
+            break
+    return facts
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = cite.content_words(a), cite.content_words(b)
+    return len(wa & wb) / (len(wa | wb) or 1)
+
+
+# the model's facts ---------------------------------------------------------------------------
+def parse_facts(raw: str) -> list[str]:
+    """Candidate facts from the model's reply: one per line, bullets and numbering removed."""
+    out: list[str] = []
+    for line in raw.splitlines():
+        line = re.sub(r"^\s*(?:[-*•]+|\d{1,2}[.)]|facts?\s*\d*\s*:)\s*", "", line, flags=re.IGNORECASE)
+        line = cite.strip_markers(line).strip(" \"'")
+        if 4 <= len(line.split()) <= 40 and not line.endswith(":"):
+            out.append(line if _ENDS.search(line) else line + ".")
+    return list(dict.fromkeys(out))
+
+
+def verify_facts(candidates: list[str], text: str) -> list[Fact]:
+    """Keep the candidates the article supports, each with its best quote; near-duplicates once."""
+    kept: list[Fact] = []
+    for c in candidates:
+        score, quote = cite.support(c, text)
+        if score >= cite.SUPPORT_THRESHOLD and quote and not any(_overlap(c, f.text) > 0.7 for f in kept):
+            kept.append(Fact(c, quote, round(score, 3), "model"))
+    return kept[:MAX_FACTS]
+
+
+def _model_facts(a: Assistant, doc: DocRecord) -> list[str]:
+    system = a.prompts.text("digest_system")
+    frame = a.prompts.render("digest_user", title=doc.title, text="", count="3 to 6")
+    budget = a.llm.n_ctx - MAX_TOKENS - SAFETY_MARGIN - count_messages(
+        a.llm, [{"role": "system", "content": system}, {"role": "user", "content": frame}])
+    article = fit_text(fence(doc.text), budget, a.llm.count_tokens)
+    messages = [{"role": "system", "content": system},
+                {"role": "user", "content": a.prompts.render("digest_user", title=fence(doc.title),
+                                                             text=article, count="3 to 6")}]
+    raw = "".join(a.llm.stream(messages, MAX_TOKENS, a.settings.temperature, a.settings.gen_timeout_s))
+    return parse_facts(raw)
+
+
+def fit_text(text: str, budget: int, count_tokens: Any) -> str:
+    """The leading paragraphs of `text` that fit in `budget` tokens (the first one cut if need be)."""
+    kept = ""
+    for para in text.split("\n\n"):
+        trial = f"{kept}\n\n{para}" if kept else para
+        if count_tokens(trial) > budget:
+            if not kept:
+                while para and count_tokens(para) > budget:
+                    para = para[: int(len(para) * 0.8)]
+                return para
+            break
+        kept = trial
+    return kept
+
+
+# the digest and its cache ---------------------------------------------------------------------
+def cache_key(doc: DocRecord, model: str, prompt_version: str) -> str:
+    """Changes with the article's bytes or ingest version, the model, the prompts and this code."""
+    raw = "|".join([FORMAT, doc.sha256, doc.version, model, prompt_version])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def cache_path(a: Assistant, doc: DocRecord) -> Path:
+    safe = re.sub(r"[^\w.-]", "_", doc.doc_id)[:80]
+    key = cache_key(doc, a.llm.name, a.prompts.version(*PROMPTS))
+    return a.settings.cache_dir / "digests" / f"{safe}-{key}.json"
+
+
+def digest(a: Assistant, doc: DocRecord) -> Digest:
+    """The article's digest, from the cache when the article, model and prompts are unchanged."""
+    path = cache_path(a, doc)
+    cached = _load(path)
+    if cached is not None:
+        return cached
+    if not doc.text:
+        doc = a.index.store.get_document(doc.doc_id) or doc
+    cacheable = True
+    try:
+        facts = verify_facts(_model_facts(a, doc), doc.text)
+    except LLMError as e:
+        log.warning("digest of %s falls back to extracted sentences: %s", doc.doc_id, e)
+        facts, cacheable = [], False
+    if len(facts) < MIN_FACTS:
+        used = {f.quote for f in facts}
+        extra = [f for f in extractive_facts(doc.text, doc.title) if f.quote not in used]
+        facts += extra[: MIN_FACTS - len(facts)]
+    d = Digest(doc.doc_id, doc.title, doc.publisher, doc.date, doc.source_path, tuple(facts),
+               tuple(find_quotes(doc.text)), tuple(find_open_questions(doc.text)), a.llm.name,
+               a.prompts.version(*PROMPTS))
+    if cacheable:
+        _save(path, d)
+    return d
+
+
+def digest_to_dict(d: Digest) -> dict[str, Any]:
+    return asdict(d)
+
+
+def digest_from_dict(data: dict[str, Any]) -> Digest:
+    return Digest(**{**data, "facts": tuple(Fact(**f) for f in data["facts"]),
+                     "quotes": tuple(Quote(**q) for q in data["quotes"]),
+                     "open_questions": tuple(data["open_questions"])})
+
+
+def _load(path: Path) -> Digest | None:
+    try:
+        return digest_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _save(path: Path, d: Digest) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(digest_to_dict(d), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:  # a cache that cannot be written only costs time
+        log.warning("cannot cache the digest at %s: %s", path, e)
+
+
+# one article: `rag summarize` and the chat's "summarize the ... article" --------------------------
+def summarize(a: Assistant, doc_id: str) -> Digest:
+    """The cited digest of one article."""
+    docs = a.index.documents()
+    if not docs:
+        raise EmptyIndexError("nothing is ingested yet; run: rag ingest seeds/")
+    if doc_id not in docs:
+        raise UnknownSourceError(f"unknown doc id '{doc_id}'; known: {', '.join(sorted(docs))}")
+    return digest(a, docs[doc_id])
+
+
+def render_digest_markdown(d: Digest) -> str:
+    meta = " · ".join(x for x in (d.publisher, d.date, f"`{d.doc_id}`") if x)
+    lines = [f"# {_one_line(d.title)}", "", meta, "", "## Key facts", ""]
+    for f in d.facts:
+        lines.append(f"- {_one_line(f.text)} [1]")
+        if f.quote != f.text:
+            lines.append(f"  > {_one_line(f.quote)}")
+    lines += ["", "## Who said what", ""]
+    lines += [f'- **{_one_line(q.speaker)}**: "{_one_line(q.said)}" [1]' for q in d.quotes] or ["- None found."]
+    lines += ["", "## Open questions", ""]
+    lines += [f"- {_one_line(s)} [1]" for s in d.open_questions] or ["- None found."]
+    where = ", ".join(x for x in (d.publisher, d.date) if x)
+    lines += ["", "## Source", "", f"[1] {_one_line(d.title)}" + (f" - {where}" if where else "")
+              + f" (`{d.doc_id}`, {Path(d.source_path).name})", ""]
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def find_doc_for_request(text: str, docs: dict[str, DocRecord]) -> str | None:
+    """The doc id a request like "summarize the DailyBeat article" names, by id, publisher or title words.
+
+    None when the text does not ask for a summary or does not single out one article.
+    """
+    if not _SUMMARY_ASK.search(text or "") or not docs:
+        return None
+    low = text.lower()
+    named = [d for d in docs if d.lower() in low]
+    if len(named) == 1:
+        return named[0]
+    tokens = set(re.findall(r"[\w-]{3,}", low))
+    prefixed = [d for d in docs if any(d.lower().startswith(t) and d[len(t):][:1] in ("_", "-") for t in tokens)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    pubs = [d for d, r in docs.items() if r.publisher and re.search(rf"\b{re.escape(r.publisher.lower())}\b", low)]
+    if len(pubs) == 1:
+        return pubs[0]
+    return _by_title(cite.content_words(text) - _REQUEST_WORDS, {d: docs[d] for d in pubs or docs})
+
+
+def _by_title(words: set[str], docs: dict[str, DocRecord]) -> str | None:
+    titles = {d: cite.content_words(r.title) for d, r in docs.items()}
+    df = {w: sum(any(_same_word(w, t) for t in ts) for ts in titles.values()) for w in words}
+    scores = {d: sum(math.log(1 + len(docs) / df[w]) for w in words if df[w] and any(_same_word(w, t) for t in ts))
+              for d, ts in titles.items()}
+    ranked = sorted(scores.items(), key=lambda x: -x[1])
+    if not ranked or ranked[0][1] <= 0 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    return ranked[0][0]
+
+
+def _same_word(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return a == b or (len(short) >= 4 and long_.startswith(short))
