@@ -163,10 +163,16 @@ def _overlap(a: str, b: str) -> float:
 
 
 # the model's facts ---------------------------------------------------------------------------
-def parse_facts(raw: str) -> list[str]:
-    """Candidate facts from the model's reply: one per line, bullets and numbering removed."""
+def parse_facts(raw: str, complete: bool = True) -> list[str]:
+    """Candidate facts from the model's reply: one per line, bullets and numbering removed.
+
+    When the reply was cut short (`complete` false), an unfinished last line is dropped.
+    """
     out: list[str] = []
-    for line in raw.splitlines():
+    lines = raw.splitlines()
+    if not complete and lines and not _ENDS.search(lines[-1].strip()):
+        lines = lines[:-1]
+    for line in lines:
         line = re.sub(r"^\s*(?:[-*•]+|\d{1,2}[.)]|facts?\s*\d*\s*:)\s*", "", line, flags=re.IGNORECASE)
         line = cite.strip_markers(line).strip(" \"'")
         if 4 <= len(line.split()) <= 40 and not line.endswith(":"):
@@ -193,8 +199,24 @@ def _model_facts(a: Assistant, doc: DocRecord) -> list[str]:
     messages = [{"role": "system", "content": system},
                 {"role": "user", "content": a.prompts.render("digest_user", title=fence(doc.title),
                                                              text=article, count="3 to 6")}]
-    raw = "".join(a.llm.stream(messages, MAX_TOKENS, a.settings.temperature, a.settings.gen_timeout_s))
-    return parse_facts(raw)
+    raw, complete = generate(a, messages, MAX_TOKENS, max_lines=MAX_FACTS + 2)
+    return parse_facts(raw, complete)
+
+
+def generate(a: Assistant, messages: list[dict], max_tokens: int, max_lines: int = 0) -> tuple[str, bool]:
+    """The model's reply and whether it ended by itself; stops early after `max_lines` lines or when
+    a small model starts repeating one line."""
+    parts: list[str] = []
+    stream = a.llm.stream(messages, max_tokens, a.settings.temperature, a.settings.gen_timeout_s)
+    try:
+        for piece in stream:
+            parts.append(piece)
+            lines = [x.strip() for x in "".join(parts).split("\n")[:-1] if x.strip()]
+            if (max_lines and len(lines) >= max_lines) or (len(lines) >= 3 and len(set(lines[-3:])) == 1):
+                return "\n".join(lines), True  # whole lines only
+    finally:
+        getattr(stream, "close", lambda: None)()
+    return "".join(parts), a.llm.last.truncated is None
 
 
 def fit_text(text: str, budget: int, count_tokens: Any) -> str:

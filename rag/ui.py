@@ -159,15 +159,17 @@ class Backend:
 
     def brief(self, topic: str | None, doc_ids: Any, words: int,
               progress: Callable[..., None] | None = None) -> str:
-        # Imported on use: rag.brief is the newest pipeline and the chat must work without it.
-        briefing = importlib.import_module("rag.brief")
-        b = briefing.brief(self.assistant(), topic=(topic or "").strip() or None, doc_ids=self.check_ids(doc_ids),
-                           words=int(words), progress=progress)
+        ids, topic = self.check_ids(doc_ids), (topic or "").strip() or None
+        try:  # imported on use: the chat must work in a build without the briefing pipeline
+            briefing = importlib.import_module("rag.brief")
+        except ImportError:
+            raise RagError("briefings are not available in this build (rag.brief is missing)") from None
+        b = briefing.brief(self.assistant(), topic=topic, doc_ids=ids, words=int(words), progress=progress)
         return briefing.render_markdown(b)
 
 
 def _doc_rows(docs: dict[str, DocRecord]) -> list[list[Any]]:
-    return [[d, r.title, r.publisher or "", r.date or "", r.n_chunks] for d, r in sorted(docs.items())]
+    return [[r.title, r.publisher or "", r.date or "", r.n_chunks, d] for d, r in sorted(docs.items())]
 
 
 def _doc_choices(docs: dict[str, DocRecord]) -> list[tuple[str, str]]:
@@ -297,8 +299,9 @@ def _brief_tab(b: Backend) -> dict[str, Any]:
 def _documents_panel(b: Backend) -> dict[str, Any]:
     gr.Markdown("### Documents")
     doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
-    table = gr.Dataframe(headers=["doc id", "title", "publisher", "date", "chunks"], interactive=False,
-                         datatype=["str", "str", "str", "str", "number"], wrap=True, elem_id="rag-docs")
+    table = gr.Dataframe(headers=["title", "publisher", "date", "chunks", "doc id"], interactive=False,
+                         datatype=["str", "str", "str", "number", "str"], wrap=True, elem_id="rag-docs",
+                         column_widths=["45%", "17%", "13%", "10%", "15%"])
     with gr.Accordion("Add articles", open=False):
         files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath", label="Files")
         add = gr.Button("Add to index")

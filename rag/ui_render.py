@@ -35,7 +35,8 @@ CSS = """
 
 def esc(text: str | None) -> str:
     """Escape untrusted text for HTML and keep line breaks without emitting a newline."""
-    return html.escape(text or "", quote=True).replace("\r", "").replace("\n", "<br>")
+    text = re.sub(r"\n\s*\n", "\n", (text or "").replace("\r", ""))  # blank lines would end the HTML block
+    return html.escape(text, quote=True).replace("\n", "<br>")
 
 
 def user_html(question: str, limit: int) -> str:

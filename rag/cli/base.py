@@ -62,4 +62,5 @@ def cli(verbose: bool) -> None:
     """A local, source-grounded news assistant: cited answers and briefings from your articles."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    for noisy in ("bm25s", "pypdf", "trafilatura", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)

@@ -201,9 +201,9 @@ def _top(paras: list[str], given: str) -> tuple[str, bool, int, list[str]]:
 
 def _headline(paras: list[str], lead: int) -> int | None:
     """Index of the headline among the leading heading-like lines, or None."""
-    keys = [_key(p) for p in paras]
+    last = {_key(p): i for i, p in enumerate(paras)}  # the last index of each paragraph
     for i in range(lead):
-        if len(paras[i].split()) >= 3 and keys[i] in keys[i + 1 :]:
+        if len(paras[i].split()) >= 3 and last[_key(paras[i])] > i:
             return i  # a repeated headline is the surest sign
     i = 0
     while i < lead - 1 and _is_chrome(paras[i]):
@@ -231,19 +231,23 @@ def _site_name(chrome: list[str]) -> str | None:
 def _dedupe(paras: list[str]) -> list[str]:
     """Keep the first of each repeated paragraph: same words and punctuation aside, or ≥90% alike.
 
-    The fuzzy comparison is skipped for files of over 500 paragraphs, which are not articles.
+    Fuzzy matching is bounded (200 earlier paragraphs, 2,000 full comparisons, files of at most
+    500 paragraphs), so pathological files cost a second, not minutes.
     """
     kept: list[str] = []
     keys: set[str] = set()
-    fuzzy = len(paras) <= 500
     earlier: list[_Long] = []
+    budget = 2000 if len(paras) <= 500 else 0
     for para in paras:
         key = _key(para)
         if key in keys:
             continue
-        long = _Long.of(para) if fuzzy else None
-        if long and any(long.alike(other) for other in earlier):
-            continue
+        long = _Long.of(para)
+        if long and budget > 0:
+            candidates = [other for other in earlier if long.may_match(other)][:budget]
+            budget -= len(candidates)
+            if any(long.ratio(other) >= 0.9 for other in candidates):
+                continue
         keys.add(key)
         kept.append(para)
         if long and len(earlier) < 200:
@@ -265,11 +269,13 @@ class _Long:
             return None
         return _Long(words, frozenset(words[i : i + 3] for i in range(len(words) - 2)))
 
-    def alike(self, other: _Long) -> bool:
-        """At least 90% the same words in the same order (difflib ratio), after cheap filters."""
+    def may_match(self, other: _Long) -> bool:
+        """Cheap filters: similar length and at least half the word trigrams shared."""
         if min(len(self.words), len(other.words)) / max(len(self.words), len(other.words)) < 0.8:
             return False
         shared = len(self.trigrams & other.trigrams)
-        if shared < 0.5 * min(len(self.trigrams), len(other.trigrams)):
-            return False
-        return difflib.SequenceMatcher(None, self.words, other.words, autojunk=False).ratio() >= 0.9
+        return shared >= 0.5 * min(len(self.trigrams), len(other.trigrams))
+
+    def ratio(self, other: _Long) -> float:
+        """difflib's similarity of the two word sequences (1.0: identical)."""
+        return difflib.SequenceMatcher(None, self.words, other.words, autojunk=False).ratio()

@@ -12,7 +12,6 @@ import io
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -24,6 +23,7 @@ from rag.errors import SkipFile
 log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters, U+FFFD
 _MIN_HTML_CHARS = 40  # less extracted text than this is navigation, not an article
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -95,19 +95,28 @@ def _unsupported(file: Path) -> str | None:
 
 def read_article(path: Path, max_bytes: int) -> RawArticle:
     """Read one file into a RawArticle, or raise SkipFile with the reason it cannot be used."""
-    path = Path(path)
+    return parse_article(read_bytes(path, max_bytes), Path(path).suffix)
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, after the size checks (empty, over the limit) that need no parsing."""
     try:
-        size = path.stat().st_size
+        size = Path(path).stat().st_size
         if size == 0:
             raise SkipFile("empty file")
         if size > max_bytes:
             raise SkipFile(f"file is {_mb(size)} MB, over the {_mb(max_bytes)} MB limit")
-        data = path.read_bytes()
+        data = Path(path).read_bytes()
     except OSError as e:
         raise SkipFile(f"cannot read file: {e.strerror or e}") from e
     if not data.strip():
         raise SkipFile("empty file")
-    suffix = path.suffix.lower()
+    return data
+
+
+def parse_article(data: bytes, suffix: str) -> RawArticle:
+    """Decode and extract an article from a file's bytes; `suffix` picks the format."""
+    suffix = suffix.lower()
     if suffix == ".pdf":
         return _read_pdf(data)
     text = _decode(data)
@@ -170,8 +179,7 @@ def _looks_western(text: str) -> bool:
 
 
 def _check_text(text: str) -> str:
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
-    if text and (controls + text.count("\ufffd")) / len(text) > 0.05:
+    if text and len(_NOT_TEXT.findall(text)) / len(text) > 0.05:
         raise SkipFile("binary file, not text")
     return text
 

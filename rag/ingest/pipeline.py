@@ -18,7 +18,7 @@ from rag.errors import SkipFile, StoreError
 from rag.ingest import dedup
 from rag.ingest.chunk import chunk_document
 from rag.ingest.clean import clean_article
-from rag.ingest.load import find_files, read_article
+from rag.ingest.load import find_files, parse_article, read_bytes
 from rag.store import DocRecord, Store
 from rag.types import Document
 
@@ -88,17 +88,12 @@ def _ingest_one(path: Path, doc_id: str, old: DocRecord | None, store: Store, em
                 signatures: dict[str, tuple[int, ...]], chunk_tokens: int, chunk_overlap: int,
                 max_bytes: int) -> str:
     """Ingest one file; returns "added", "updated" or "unchanged"."""
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise SkipFile(f"cannot read file: {e.strerror}") from None
-    if size > max_bytes:
-        raise SkipFile(f"file is {size / 1e6:.3g} MB, over the {max_bytes / 1e6:.3g} MB limit")
-    raw_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = read_bytes(path, max_bytes)
+    raw_sha = hashlib.sha256(data).hexdigest()
     version = version_of(raw_sha, chunk_tokens, chunk_overlap)
     if old is not None and old.version == version:
         return "unchanged"
-    raw = read_article(path, max_bytes)
+    raw = parse_article(data, path.suffix)
     cleaned = clean_article(raw, fallback_title=doc_id)
     chunks = chunk_document(doc_id, cleaned.title, cleaned.text, chunk_tokens, chunk_overlap)
     if not chunks:
