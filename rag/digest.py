@@ -150,14 +150,15 @@ def extractive_facts(text: str, title: str, n: int = MAX_FACTS) -> list[Fact]:
         scored.append(((2.0 if pos == 0 else 1.0) * info / (1 + 0.05 * k), s))
     facts: list[Fact] = []
     for _, s in sorted(scored, key=lambda x: -x[0]):
-        if not any(_overlap(s, f.text) > 0.6 for f in facts):
+        if not any(overlap(s, f.text) > 0.6 for f in facts):
             facts.append(Fact(s, s, 1.0, "extract"))
         if len(facts) >= n:
             break
     return facts
 
 
-def _overlap(a: str, b: str) -> float:
+def overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the two texts' content words."""
     wa, wb = cite.content_words(a), cite.content_words(b)
     return len(wa & wb) / (len(wa | wb) or 1)
 
@@ -185,20 +186,20 @@ def verify_facts(candidates: list[str], text: str) -> list[Fact]:
     kept: list[Fact] = []
     for c in candidates:
         score, quote = cite.support(c, text)
-        if score >= cite.SUPPORT_THRESHOLD and quote and not any(_overlap(c, f.text) > 0.7 for f in kept):
+        if score >= cite.SUPPORT_THRESHOLD and quote and not any(overlap(c, f.text) > 0.7 for f in kept):
             kept.append(Fact(c, quote, round(score, 3), "model"))
     return kept[:MAX_FACTS]
 
 
 def _model_facts(a: Assistant, doc: DocRecord) -> list[str]:
     system = a.prompts.text("digest_system")
-    frame = a.prompts.render("digest_user", title=doc.title, text="", count="3 to 6")
+    frame = a.prompts.render("digest_user", title=doc.title, text="")
     budget = a.llm.n_ctx - MAX_TOKENS - SAFETY_MARGIN - count_messages(
         a.llm, [{"role": "system", "content": system}, {"role": "user", "content": frame}])
     article = fit_text(fence(doc.text), budget, a.llm.count_tokens)
     messages = [{"role": "system", "content": system},
                 {"role": "user", "content": a.prompts.render("digest_user", title=fence(doc.title),
-                                                             text=article, count="3 to 6")}]
+                                                             text=article)}]
     raw, complete = generate(a, messages, MAX_TOKENS, max_lines=MAX_FACTS + 2)
     return parse_facts(raw, complete)
 

@@ -47,7 +47,7 @@ def default_assistant(s: Settings, index: Index) -> Assistant:
 def safe_name(name: str) -> str:
     """A client's file name reduced to a safe basename: `../../etc/passwd.txt` -> `passwd.txt`."""
     base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip("._-")
+    base = re.sub(r"[^\w.-]+", "_", base).lstrip("._-")  # letters (any script), digits, _ . -
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""

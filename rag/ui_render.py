@@ -80,7 +80,7 @@ def _sentence(s: Sentence) -> str:
 
 def _card(label: str, title: str, meta: Sequence[str | None], doc_id: str, passage_html: str) -> str:
     details = " · ".join(esc(m) for m in meta if m)
-    return (f'<div class="rag-source" data-doc-id="{esc(doc_id)}"><div><b>{esc(label)} {esc(title)}</b></div>'
+    return (f'<div class="rag-source"><div><b>{esc(label)} {esc(title)}</b></div>'
             f'<div class="rag-source-meta">{details}{" · " if details else ""}<code>{esc(doc_id)}</code></div>'
             f'<blockquote class="rag-passage">{passage_html}</blockquote></div>')
 

@@ -119,7 +119,8 @@ def test_hostile_upload_name_lands_inside_the_workspace(served, tmp_path: Path):
 
 @pytest.mark.parametrize("name, safe", [
     ("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\boot.ini.MD", "boot.ini.md"), ("..", "upload"),
-    ("/abs/.bashrc", "bashrc"), ("a b<c>.HTML", "a_b_c_.html"), ("", "upload"), ("ré sumé.pdf", "r_sum_.pdf"),
+    ("/abs/.bashrc", "bashrc"), ("a b<c>.HTML", "a_b_c.html"), ("", "upload"), ("ré sumé.pdf", "ré_sumé.pdf"),
+    ("x\u202egpj.txt", "x_gpj.txt"), ("con.exe", "con.exe"),
 ])
 def test_safe_name(name: str, safe: str):
     assert ui.safe_name(name) == safe

@@ -1,0 +1,157 @@
+"""Scale-out: the same ingest, ask and eval against a real `chroma run` server and a real
+`python -m llama_cpp.server` with the tiny model, both on 127.0.0.1 with free ports."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from rag import app
+from rag.ask import ask
+from rag.cli import cli
+from rag.config import PROJECT_ROOT
+from rag.errors import LLMError, StoreError
+from tests.conftest import SEEDS, tiny_settings
+
+pytestmark = pytest.mark.slow
+TINY_GGUF = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(cmd: list[str], ready_url: str, log: Path, timeout_s: float = 90):
+    """Start a server process, wait until `ready_url` answers, and always stop it afterwards."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{cmd[0]} exited early:\n{log.read_text()[-2000:]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(ready_url, timeout=2).status_code < 500:
+                        break
+                time.sleep(0.5)
+            else:
+                raise RuntimeError(f"{cmd[0]} did not start in {timeout_s} s")
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("servers")
+    chroma_port, llm_port = free_port(), free_port()
+    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp / "chroma"),
+              "--host", "127.0.0.1", "--port", str(chroma_port)]
+    llm = [sys.executable, "-m", "llama_cpp.server", "--model", str(TINY_GGUF), "--host", "127.0.0.1",
+           "--port", str(llm_port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "smollm2-135m"]
+    with server(chroma, f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", tmp / "chroma.log"), \
+         server(llm, f"http://127.0.0.1:{llm_port}/v1/models", tmp / "llm.log"):
+        yield f"http://127.0.0.1:{chroma_port}", f"http://127.0.0.1:{llm_port}/v1"
+
+
+def test_ingest_ask_and_eval_through_the_servers(servers, tmp_path: Path, embedder, tiny_assistant):
+    chroma_url, llm_url = servers
+    s = tiny_settings(tmp_path / "ws", chroma_url=chroma_url, llm_url=llm_url, llm_model="smollm2-135m")
+    env = {"RAG_CHROMA_URL": chroma_url, "RAG_LLM_URL": llm_url, "RAG_LLM_MODEL": "smollm2-135m",
+           "RAG_N_CTX": "2048"}
+    runner = CliRunner()
+    first = runner.invoke(cli, ["ingest", str(SEEDS)], env=env)
+    assert first.exit_code == 0 and "3 added" in first.output, first.output
+    assert "3 unchanged" in runner.invoke(cli, ["ingest", str(SEEDS)], env=env).output
+
+    index = app.open_index(s, embedder)
+    assert sorted(index.documents()) == sorted(tiny_assistant.index.documents())
+    remote = app.assistant(s, index)
+    question = "Who was the US special envoy at the talks?"
+    served = ask(remote, question, max_tokens=32)
+    local = ask(tiny_assistant, question, max_tokens=32)
+    assert [h.chunk.chunk_id for h in served.hits] == [h.chunk.chunk_id for h in local.hits]
+    assert served.timings.prompt_tokens > 100 and served.timings.completion_tokens > 0
+    for c in served.citations:
+        assert c.n in {src.n for src in served.sources}
+    # token budgeting uses the server's own tokenizer: the same count as the in-process model
+    text = "Araghchi and Witkoff met in Muscat."
+    assert remote.llm.count_tokens(text) == tiny_assistant.llm.count_tokens(text)
+
+    out = runner.invoke(cli, ["ask", question, "--json", "--max-tokens", "24"], env=env)
+    data = json.loads(out.output)
+    assert set(data) == {"question", "answer", "abstained", "citations", "sentences", "sources", "timings", "notice"}
+
+    suite = tmp_path / "mini.yaml"
+    suite.write_text("cases:\n  - id: envoy\n    question: Who was the US special envoy?\n    answers: [Witkoff]\n"
+                     "    sources: ['003_a3108b83e1705bc7']\n  - id: paris\n    question: What is the capital of France?\n"
+                     "    unanswerable: true\n")
+    result = runner.invoke(cli, ["eval", "--questions", str(suite), "--json", str(tmp_path / "r.json")], env=env)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert result.exit_code == 0, result.output
+    assert report["summary"]["hit_at_k"] == 1.0 and report["summary"]["abstention_rate"] == 1.0
+
+
+def test_dead_servers_give_clear_errors_quickly(tmp_path: Path, embedder):
+    dead = f"http://127.0.0.1:{free_port()}"
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match="Chroma"):
+        app.open_index(tiny_settings(tmp_path / "ws", chroma_url=dead), embedder)
+    s = tiny_settings(tmp_path / "ws", llm_url=dead + "/v1")
+    llm = app.load_llm(s)
+    with pytest.raises(LLMError, match="cannot reach the model server"):
+        list(llm.stream([{"role": "user", "content": "hi"}], 8, 0.0, 10.0))
+    assert time.monotonic() - t0 < 30
+    result = CliRunner().invoke(cli, ["ask", "Who?"], env={"RAG_CHROMA_URL": dead})
+    assert result.exit_code == 2 and "Chroma" in result.output and "Traceback" not in result.output
+
+
+def test_chroma_server_going_away_mid_ingest_is_reported_and_a_rerun_completes(tmp_path: Path, embedder):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma"),
+           "--host", "127.0.0.1", "--port", str(port)]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(6):
+        for f in SEEDS.iterdir():
+            (corpus / f"{i}_{f.name}").write_text(f.read_text() + f"\n\nEdition {i}.\n")
+    from rag.ingest.pipeline import ingest
+
+    s = tiny_settings(tmp_path / "ws", chroma_url=url)
+    with server(cmd, url + "/api/v2/heartbeat", tmp_path / "c1.log") as proc:
+        index = app.open_index(s, embedder)
+
+        def stop_half_way(i: int, n: int, name: str) -> None:
+            if i == n // 2 and proc.poll() is None:
+                os.killpg(proc.pid, 9)
+                proc.wait(10)
+
+        report = ingest([corpus], index.store, embedder, chunk_tokens=128, chunk_overlap=24, max_bytes=10**7,
+                        progress=stop_half_way)
+    assert report.failed and len(report.added) + len(report.failed) == 18
+    assert all("Chroma" in why for _, why in report.failed)
+    with server(cmd, url + "/api/v2/heartbeat", tmp_path / "c2.log"):
+        index = app.open_index(s, embedder)
+        again = ingest([corpus], index.store, embedder, chunk_tokens=128, chunk_overlap=24, max_bytes=10**7)
+        docs = index.documents()
+        assert len(docs) == 18 and len(again.unchanged) + len(again.added) == 18
+        ids = index.store._chunks.get(include=[])["ids"]
+        assert len(ids) == len(set(ids)) == sum(r.n_chunks for r in docs.values())
