@@ -56,7 +56,7 @@ class BriefSource:
     @property
     def outlet(self) -> str:
         words = self.title.split()
-        return self.publisher or ('"' + " ".join(words[:8]) + ("..." if len(words) > 8 else "") + '"')
+        return self.publisher or ('"' + " ".join(words[:6]) + ("..." if len(words) > 6 else "") + '"')
 
 
 @dataclass(frozen=True)
@@ -381,7 +381,7 @@ def _section(title: str, items: Sequence[str]) -> list[str]:
 def _contrast(c: Contrast, b: Brief) -> str:
     if len(c.sides) == 1:
         return f"{c.sides[0].lead} {cited(_line(c.sides[0].text), c.sides[0].cites)}".strip()
-    return " - but ".join(f"{b.sources[p.cites[0] - 1].outlet}: {cited(_line(p.text), p.cites)}" for p in c.sides)
+    return " ".join(f"{b.sources[p.cites[0] - 1].outlet} reports: {cited(_line(p.text), p.cites)}" for p in c.sides)
 
 
 def _line(text: str | None) -> str:

@@ -9,7 +9,6 @@ Named API endpoints (gradio_client): /ask /ask_stream /sources /upload /remove /
 from __future__ import annotations
 
 import functools
-import importlib
 import ipaddress
 import json
 import logging
@@ -26,6 +25,8 @@ import gradio as gr
 from rag import app, models
 from rag import ui_render as render
 from rag.ask import Assistant, Done, Token, ask_stream, clean_question
+from rag.brief import brief as make_brief
+from rag.brief import render_markdown as render_brief
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError, UnknownSourceError
 from rag.ingest.pipeline import ingest
@@ -159,13 +160,10 @@ class Backend:
 
     def brief(self, topic: str | None, doc_ids: Any, words: int,
               progress: Callable[..., None] | None = None) -> str:
-        ids, topic = self.check_ids(doc_ids), (topic or "").strip() or None
-        try:  # imported on use: the chat must work in a build without the briefing pipeline
-            briefing = importlib.import_module("rag.brief")
-        except ImportError:
-            raise RagError("briefings are not available in this build (rag.brief is missing)") from None
-        b = briefing.brief(self.assistant(), topic=topic, doc_ids=ids, words=int(words), progress=progress)
-        return briefing.render_markdown(b)
+        topic = (topic or "").strip() or None
+        b = make_brief(self.assistant(), topic=topic, doc_ids=self.check_ids(doc_ids), words=int(words),
+                       progress=progress)
+        return render_brief(b)
 
 
 def _doc_rows(docs: dict[str, DocRecord]) -> list[list[Any]]:
