@@ -321,5 +321,7 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     text = "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in "".join(parts).split("\n"))
     citations = [best[n][1] for n in sorted(best)]
     citations += [rejected[n] for n in sorted(rejected) if n not in best]
+    if not counted:  # only very short sentences ("Witkoff [1]."): judge those
+        counted, supported = len(sentences), sum(s.supported for s in sentences)
     return Verification(text.strip(), tuple(sentences), tuple(citations),
                         supported / counted if counted else 0.0)
