@@ -97,8 +97,11 @@ class Backend:
         """Doc ids from a list, a JSON list or a comma-separated string; unknown ids are an error."""
         if isinstance(doc_ids, str):
             text = doc_ids.strip()
-            doc_ids = json.loads(text) if text.startswith("[") else text.split(",")
-        ids = [d.strip() for d in doc_ids or [] if d and d.strip()]
+            try:
+                doc_ids = json.loads(text) if text.startswith("[") else text.split(",")
+            except json.JSONDecodeError:
+                raise UnknownSourceError("doc_ids must be a JSON list or comma-separated ids") from None
+        ids = [str(d).strip() for d in doc_ids or [] if d and str(d).strip()]
         if not ids:
             return None
         known = self.documents()
@@ -286,7 +289,7 @@ def _brief_tab(b: Backend) -> dict[str, Any]:
         md = b.brief(topic_, doc_ids, int(words_), _gr_progress(progress))
         with tempfile.NamedTemporaryFile("w", suffix=".md", prefix="brief-", delete=False, encoding="utf-8") as f:
             f.write(md)
-        return render.md_escape(md), f.name
+        return render.md_safe(md), f.name
 
     def wire(doc_filter: gr.CheckboxGroup) -> None:
         go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,

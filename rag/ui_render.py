@@ -149,6 +149,11 @@ def report_markdown(report: Mapping[str, Any]) -> str:
     return "\n\n".join(lines) or "Nothing to ingest."
 
 
+def md_safe(markdown: str) -> str:
+    """Markdown with untrusted parts: keep its formatting, but no HTML tag or entity can form."""
+    return markdown.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def md_escape(text: str) -> str:
-    """Make untrusted text inert inside Markdown: no HTML tags, no entities, no backticks."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("`", "'")
+    """Untrusted text to put in Markdown, also inside `code`: md_safe, and no backticks."""
+    return md_safe(text).replace("`", "'")

@@ -12,7 +12,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from rag import app, ui, ui_render
-from rag.errors import ConfigError
+from rag.errors import ConfigError, ModelError
 from rag.ingest.pipeline import ingest
 from rag.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
 
@@ -162,6 +162,35 @@ def test_auth_keeps_out_clients_without_the_password(served):
         assert {d["doc_id"] for d in docs} >= SEED_IDS
     finally:
         demo.close()
+
+
+def test_model_work_shares_one_queue_slot(served):
+    demo = served[0]
+    model_fns = [f for f in demo.fns.values() if f.api_name in ("ask", "ask_stream", "brief")
+                 or getattr(f.fn, "__name__", "") in ("respond", "switch", "run_brief")]
+    assert len(model_fns) >= 6  # three endpoints, the chat's Ask and Enter, the brief button, the model switch
+    assert {f.concurrency_id for f in model_fns} == {"model"}
+    assert all(f.concurrency_limit in (1, "default") for f in model_fns)
+    assert demo._queue.default_concurrency_limit == 1
+
+
+def test_a_missing_model_is_an_error_and_the_current_one_stays(served):
+    settings, index = served[1], served[3]
+    backend = ui.Backend(settings, ui.default_assistant, lambda s: index)
+    with pytest.raises(ModelError, match="not pulled|unknown model"):
+        backend.switch_model("qwen2.5-3b")  # an online-only preset: never pulled in tests
+    assert backend.settings.model == settings.model
+
+
+def test_brief_checks_the_article_ids(served):
+    with pytest.raises(AppError, match="unknown source"):
+        served[2].predict(None, ["no-such-article"], 200, api_name="/brief")
+
+
+@pytest.mark.slow
+def test_brief_of_one_article(served):
+    md = served[2].predict(None, [S000], 150, api_name="/brief")
+    assert md.startswith("#") and S000 in md
 
 
 # rendering -------------------------------------------------------------------------------------

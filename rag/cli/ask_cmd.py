@@ -26,7 +26,7 @@ def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> N
     """Answer a question from the articles, with verified citations."""
     s = settings(flags)
     a = app.assistant(s)
-    doc_ids = _doc_ids(a.index.documents(), source_ids)
+    doc_ids = doc_ids_from(a.index.documents(), source_ids)
     answer = None
     for event in ask_stream(a, question, doc_ids=doc_ids):
         if isinstance(event, Token) and not as_json:
@@ -41,7 +41,8 @@ def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> N
     print_verified(answer)
 
 
-def _doc_ids(docs: dict, source_ids: str | None) -> list[str] | None:
+def doc_ids_from(docs: dict, source_ids: str | None) -> list[str] | None:
+    """Parse --sources; an unknown id is an error that lists the known ones."""
     if not source_ids:
         return None
     ids = [x.strip() for x in source_ids.split(",") if x.strip()]

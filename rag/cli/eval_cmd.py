@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +77,21 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
         sys.exit(1)
 
 
+@dataclass(frozen=True)
+class BriefRun:
+    text: str
+    cited_doc_ids: tuple[str, ...]
+    sentences_total: int
+    sentences_cited: int
+
+
 def _brief_runner(a: Any) -> Any:
     from rag import brief as briefing
 
-    def run(case: Any) -> Any:
+    def run(case: Any) -> BriefRun:
         b = briefing.brief(a, topic=case.topic, words=case.max_words or 400)
-        return briefing.brief_result(b)
+        total, cited = briefing.sentence_counts(b)
+        return BriefRun(briefing.render_markdown(b), briefing.cited_doc_ids(b), total, cited)
 
     return run
 
