@@ -54,6 +54,8 @@ class Context:
 def pick(cases: Sequence[Case], answerable: int, unanswerable: int = 0) -> list[Case]:
     """`answerable` answerable and `unanswerable` unanswerable cases, spread evenly over the file."""
     def spread(pool: list[Case], n: int) -> list[Case]:
+        if n <= 0:
+            return []
         if n >= len(pool):
             return pool
         step = len(pool) / n

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 from rag import cite
 from rag.config import Settings
 from rag.context import build_sources, render
-from rag.errors import EmptyIndexError, QuestionError
+from rag.errors import EmptyIndexError, LLMError, QuestionError
 from rag.llm import LLM, count_messages
 from rag.prompts import Prompts
 from rag.retrieve import Index, retrieve
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?sources", re.I)
 MIN_SUPPORTED_SHARE = 0.5
 SAFETY_MARGIN = 48  # tokens kept free for the chat template's own markup
+MIN_SOURCE_TOKENS = 64  # context that must stay free for source text, or asking the model is pointless
+REWRITE_TOKENS = 64
 
 
 @dataclass
@@ -75,6 +77,8 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     s = a.settings
     t0 = time.perf_counter()
     question, notice = clean_question(question, s.max_question_chars)
+    question, cut = fit_question(a.llm, question)
+    notes = [n for n in (notice, cut) if n]
     docs = a.index.documents()
     if not docs:
         raise EmptyIndexError("nothing is ingested yet; run: rag ingest seeds/")
@@ -83,14 +87,15 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     retrieve_ms = (time.perf_counter() - t0) * 1000
     best = max((h.similarity or 0.0 for h in hits), default=0.0)
     if not hits or best < s.min_relevance:
+        yield Done(abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)))
+        return
+    system = a.prompts.text("answer_system")
+    max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
+    notice = _join(notes + [capped])
+    sources = build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
         yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
         return
-    max_tokens = max_tokens or s.max_tokens
-    system = a.prompts.text("answer_system")
-    frame = a.prompts.render("answer_user", sources="", question=standalone)
-    budget = a.llm.n_ctx - max_tokens - count_messages(a.llm, [{"role": "system", "content": system},
-                                                              {"role": "user", "content": frame}]) - SAFETY_MARGIN
-    sources = build_sources(hits, docs, a.prompts, a.llm.count_tokens, max(budget, 0))
     messages = [{"role": "system", "content": system},
                 {"role": "user", "content": a.prompts.render("answer_user", sources=render(sources, a.prompts),
                                                              question=standalone)}]
@@ -105,19 +110,54 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     prompt_tokens = stats.prompt_tokens or count_messages(a.llm, messages)
     timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
     if stats.truncated == "timeout":
-        notice = "; ".join(filter(None, [notice, f"generation stopped after {s.gen_timeout_s:.0f} s"]))
+        notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
     yield Done(decide(a, standalone, "".join(parts), hits, sources, notice, timings))
+
+
+def fit_question(llm: LLM, question: str) -> tuple[str, str | None]:
+    """Cut a question to a quarter of the model's context (whole words), so it cannot crowd out the sources."""
+    cap = llm.n_ctx // 4
+    if llm.count_tokens(question) <= cap:
+        return question, None
+    lo, hi = 0, len(question)  # the longest prefix that fits: binary search on characters
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if llm.count_tokens(question[:mid]) <= cap else (lo, mid - 1)
+    cut = question[:lo].rsplit(" ", 1)[0] if " " in question[:lo] else question[:lo]
+    return cut, f"question truncated to {cap} tokens to fit the model's context"
+
+
+def fit_answer(a: Assistant, system: str, question: str, max_tokens: int) -> tuple[int, int, str | None]:
+    """(answer cap, token budget for the sources, notice): the prompt plus the answer always fit n_ctx.
+
+    The answer cap is lowered when it would leave less than MIN_SOURCE_TOKENS for the sources.
+    """
+    frame = a.prompts.render("answer_user", sources="", question=question)
+    fixed = count_messages(a.llm, [{"role": "system", "content": system},
+                                   {"role": "user", "content": frame}]) + SAFETY_MARGIN
+    room = a.llm.n_ctx - fixed - MIN_SOURCE_TOKENS
+    notice = None
+    if max_tokens > room:
+        if room < 16:
+            raise LLMError(f"the model's context ({a.llm.n_ctx} tokens) is too small for this question; "
+                           "use a larger --n-ctx or a shorter question")
+        max_tokens, notice = room, f"answer capped at {room} tokens to fit the model's context"
+    return max_tokens, a.llm.n_ctx - fixed - max_tokens, notice
+
+
+def _join(notes: Sequence[str | None]) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source],
            notice: str | None, timings: Timings) -> Answer:
     """Verify the model's answer and keep it, or abstain when it is not grounded."""
     if NOT_IN_SOURCES.search(raw) or not raw.strip():
-        return abstain(a, question, hits, sources, notice, timings)
+        return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     v = cite.verify(raw, sources, question)
     if v.supported_share < MIN_SUPPORTED_SHARE:
-        return abstain(a, question, hits, sources, notice, timings)
-    return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice)
+        return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
+    return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
 
 
 def abstain(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source], notice: str | None,
@@ -135,10 +175,16 @@ def abstain(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[
 
 def rewrite(a: Assistant, question: str, history: Sequence[tuple[str, str]]) -> str:
     """Turn a follow-up into a standalone question using the last turns of the conversation."""
-    turns = "\n".join(f"User: {u}\nAssistant: {b}" for u, b in list(history)[-3:])
-    messages = [{"role": "system", "content": a.prompts.text("rewrite_system")},
-                {"role": "user", "content": a.prompts.render("rewrite_user", history=turns[-3000:], question=question)}]
-    out = "".join(a.llm.stream(messages, 64, 0.0, 30.0)).strip().splitlines()
+    turns = "\n".join(f"User: {u}\nAssistant: {b}" for u, b in list(history)[-3:])[-3000:]
+    while True:  # drop the oldest part of the conversation until the prompt fits the context
+        messages = [{"role": "system", "content": a.prompts.text("rewrite_system")},
+                    {"role": "user", "content": a.prompts.render("rewrite_user", history=turns, question=question)}]
+        if count_messages(a.llm, messages) + REWRITE_TOKENS + SAFETY_MARGIN <= a.llm.n_ctx:
+            break
+        if not turns:
+            return question
+        turns = turns[len(turns) // 4 + 1 :]
+    out = "".join(a.llm.stream(messages, REWRITE_TOKENS, 0.0, min(30.0, a.settings.gen_timeout_s))).strip().splitlines()
     candidate = out[0].strip().strip('"') if out else ""
     if not candidate or len(candidate) > 4 * len(question) + 200:
         return question

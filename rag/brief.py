@@ -24,7 +24,7 @@ import numpy as np
 
 from rag import cite
 from rag.ask import Assistant
-from rag.digest import Digest, digest, fit_text, generate, overlap
+from rag.digest import Digest, body_sentences, digest, generate, overlap
 from rag.errors import EmptyIndexError, LLMError, QuestionError, UnknownSourceError
 from rag.llm import count_messages
 from rag.retrieve import retrieve
@@ -36,11 +36,15 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being done)
 CLUSTER_SIM = 0.65  # seeds: same-fact paraphrases across outlets 0.66-0.83, different facts <= 0.60
 TOPIC_SIM = 0.30  # a fact at least this close to the topic ranks before the others
-ALSO_THRESHOLD = 0.65  # an article outside a group is cited only on clearer support
+ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds nearly every word
 SIDE_SIM = 0.35  # the two sides of a model-proposed difference must be about the same thing
+PAIR_SIM, PAIRS = 0.55, 3  # sentence pairs shown to the model as likely differences
 KEY_POINTS, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 4, 3, 3, 6, 4, 3
 MODEL_TOKENS, SAFETY_MARGIN, FORMAT = 160, 48, "brief-1"
+_CONTRAST = re.compile(r"\b(?:not|no|never|outside|without|refus\w*|reject\w*|den(?:y|ied|ies)|fail\w*|"
+                       r"rather than|limited to|exclud\w*|however|but)\b", re.IGNORECASE)
 _SIDES = re.compile(r"\[(\d{1,3})\]\s*(.+?)\s*\|\s*\[(\d{1,3})\]\s*(.+)")
+_Row = tuple[int, tuple[int, ...], str]  # (priority, source numbers, fact) for a prompt's fact list
 _LOWER_OK = frozenset("the a an this these those both it its there some many most several one two".split())
 
 
@@ -239,9 +243,8 @@ def _stories(p: Point, ctx: _Ctx) -> int:
 def _summarise(a: Assistant, topic: str | None, key: Sequence[Point], sources: Sequence[BriefSource],
                ctx: _Ctx) -> tuple[str, tuple[Point, ...]]:
     """A verified headline and 2-3 verified summary sentences; the top key points when none verify."""
-    facts = "\n".join("".join(f"[{n}]" for n in p.cites) + " " + p.text for p in key)
-    raw = _complete(a, "summary", "brief_summary_system", "brief_summary_user",
-                    {"facts": facts, "topic": f" about {topic}" if topic else ""}) if key else ""
+    rows = [(i, p.cites, p.text) for i, p in enumerate(key)]
+    raw = _complete(a, "summary", rows, topic=f" about {topic}" if topic else "") if key else ""
     head = re.search(r"(?im)^\s*\**headline\**\s*:\s*(.+)$", raw)
     body = re.search(r"(?is)\**summary\**\s*:\s*(.+)", raw)
     srcs = [Source(s.n, s.doc_id, s.title, ctx.texts[s.doc_id], (f"{s.doc_id}:0",), publisher=s.publisher)
@@ -263,14 +266,16 @@ def _fallback_headline(key: Sequence[Point], sources: Sequence[BriefSource]) -> 
 
 
 def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Contrast, ...]:
-    """Differences the model proposes, each side kept only when found in the article it names."""
-    if len({ctx.story[d.doc_id] for d in digests}) < 2:
+    """Differences the model proposes, each side kept only when found in the article it names.
+
+    The model sees each article's facts and, first, pairs of sentences from different stories that
+    are about the same thing while one of them negates or limits (where outlets tend to diverge).
+    """
+    if len(set(ctx.story.values())) < 2:
         return ()
-    rows = sorted(((i, ctx.number[d.doc_id], f.text) for d in digests for i, f in enumerate(d.facts)))
-    budget = a.llm.n_ctx // 2
-    kept = fit_text("\n\n".join(f"[{n}] {t}" for _, n, t in rows), budget, a.llm.count_tokens).split("\n\n")
-    facts = "\n".join(sorted(kept, key=lambda line: int(line[1:line.index("]")])))
-    raw = _complete(a, "differ", "brief_differ_system", "brief_differ_user", {"facts": facts})
+    rows = _contrast_rows(digests, a.index.embedder, ctx)
+    rows += sorted(((i, (ctx.number[d.doc_id],), f.text) for d in digests for i, f in enumerate(d.facts)))
+    raw = _complete(a, "differ", rows, by_source=True)
     by_n = {n: d for d, n in ctx.number.items()}
     out: list[Contrast] = []
     for m in (_SIDES.search(line) for line in raw.splitlines()):
@@ -284,8 +289,30 @@ def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Cont
     return tuple(out)
 
 
+def _contrast_rows(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[_Row]:
+    """(priority, source number, sentence) for the closest cross-story sentence pairs with a negation."""
+    rows = [(d.doc_id, s) for d in digests for _, _, s in body_sentences(ctx.texts[d.doc_id], d.title)]
+    if not rows:
+        return []
+    v = np.asarray(embedder.embed([s for _, s in rows]))  # type: ignore[attr-defined]
+    story = np.array([ctx.story[d] for d, _ in rows])
+    negates = np.array([bool(_CONTRAST.search(s)) for _, s in rows])
+    sims = np.where((story[:, None] != story[None, :]) & negates[:, None], v @ v.T, -1.0)
+    out, used = [], set()
+    for flat in np.argsort(-sims, axis=None)[: 50 * PAIRS]:
+        i, j = divmod(int(flat), len(rows))
+        if sims[i, j] < PAIR_SIM or len(out) >= 2 * PAIRS:
+            break
+        if i not in used and j not in used:
+            used |= {i, j}
+            out += [(-1, (ctx.number[rows[k][0]],), rows[k][1]) for k in (i, j)]
+    return out
+
+
 def _clean(side: str) -> str:
-    side = cite.strip_markers(side).strip(" \"'")
+    side = cite.strip_markers(side).strip()
+    if len(side) > 2 and side[0] == side[-1] == '"':
+        side = side[1:-1].strip()
     return side if re.search(r"[.!?]$", side) else side + "."
 
 
@@ -294,12 +321,23 @@ def _related(a: Assistant, t1: str, t2: str) -> bool:
     return float(v[0] @ v[1]) >= SIDE_SIM
 
 
-def _complete(a: Assistant, kind: str, system: str, user: str, fields: dict[str, str]) -> str:
-    """One cached model call: the same prompt to the same model reuses the stored reply."""
-    messages = [{"role": "system", "content": a.prompts.text(system)}, {"role": "user", "content": ""}]
-    budget = a.llm.n_ctx - MODEL_TOKENS - SAFETY_MARGIN - count_messages(a.llm, messages) - 200
-    fields = {k: fit_text(v, budget, a.llm.count_tokens) if k == "facts" else v for k, v in fields.items()}
-    messages[1]["content"] = a.prompts.render(user, **fields)
+def _complete(a: Assistant, kind: str, rows: Sequence[_Row], by_source: bool = False, **fields: str) -> str:
+    """One cached call with prompts brief_<kind>_*.txt over the rows that fit the context (listed
+    by source if asked). The same prompt to the same model reuses the stored reply."""
+    user = f"brief_{kind}_user"
+    messages = [{"role": "system", "content": a.prompts.text(f"brief_{kind}_system")},
+                {"role": "user", "content": a.prompts.render(user, facts="", **fields)}]
+    budget = a.llm.n_ctx - MODEL_TOKENS - SAFETY_MARGIN - count_messages(a.llm, messages)
+    lines: list[tuple[tuple[int, ...], str]] = []
+    for _, ns, text in sorted(rows, key=lambda r: r[0]):
+        budget -= a.llm.count_tokens(text) + 2 * len(ns) + 1
+        if budget < 0:
+            break
+        if (ns, text) not in lines:
+            lines.append((ns, " ".join(text.split())))
+    lines = sorted(lines, key=lambda x: x[0]) if by_source else lines
+    facts = "\n".join("".join(f"[{n}]" for n in ns) + " " + t for ns, t in lines)
+    messages[1]["content"] = a.prompts.render(user, facts=facts, **fields)
     key = hashlib.sha256(json.dumps([FORMAT, a.llm.name, a.settings.temperature, messages]).encode()).hexdigest()
     path = a.settings.cache_dir / "briefs" / f"{kind}-{key[:16]}.json"
     try:
@@ -311,11 +349,12 @@ def _complete(a: Assistant, kind: str, system: str, user: str, fields: dict[str,
     except LLMError as e:
         log.warning("the %s step goes on without the model: %s", kind, e)
         return ""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"text": raw}), encoding="utf-8")
-    except OSError as e:
-        log.warning("cannot cache the %s reply: %s", kind, e)
+    if a.llm.last.truncated != "timeout":  # a reply cut by the clock is asked again next time
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"text": raw}), encoding="utf-8")
+        except OSError as e:
+            log.warning("cannot cache the %s reply: %s", kind, e)
     return raw
 
 
@@ -353,7 +392,7 @@ def cited(text: str, cites: Sequence[int]) -> str:
     marks = "".join(f"[{n}]" for n in cites)
     if not marks:
         return text
-    return f"{text[:-1]} {marks}{text[-1]}" if re.search(r"[\w)%][.!?]$", text) else f"{text} {marks}"
+    return f"{text[:-1]} {marks}{text[-1]}" if re.search(r"[\w)%\"'][.!?]$", text) else f"{text} {marks}"
 
 
 def render_markdown(b: Brief, with_sources: bool = True) -> str:

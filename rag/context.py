@@ -19,11 +19,12 @@ _MARKER = re.compile(r"\[(\s*\d{1,3}(?:\s*,\s*\d{1,3})*\s*)\]")
 
 
 def fence(text: str) -> str:
-    """Neutralise text that could pose as our markup: source tags and citation markers.
+    """Neutralise text that could pose as our markup: source tags, citation markers and the chat
+    template's special tokens (`<|im_end|>` and the like, which llama.cpp would read as real tokens).
 
     Every replacement keeps the length, so offsets into the text stay valid.
     """
-    text = text.replace("<source", "‹source").replace("</source", "‹/source")
+    text = text.replace("<source", "‹source").replace("</source", "‹/source").replace("<|", "‹|")
     return _MARKER.sub(lambda m: "(" + m.group(1) + ")", text)
 
 
@@ -48,7 +49,7 @@ def merge(chunks: Sequence[Chunk]) -> tuple[str, tuple[str, ...], tuple[int, ...
 def render(sources: Sequence[Source], prompts: Prompts) -> str:
     return "\n\n".join(
         prompts.render("source", n=s.n, title=fence(s.title).replace('"', "'"),
-                       publisher=(s.publisher or "unknown").replace('"', "'"), text=fence(s.text))
+                       publisher=fence(s.publisher or "unknown").replace('"', "'"), text=fence(s.text))
         for s in sources
     )
 
@@ -65,7 +66,8 @@ def build_sources(hits: Sequence[Hit], docs: dict[str, DocRecord], prompts: Prom
         if count_tokens(render(candidate, prompts)) <= budget:
             chosen, sources = trial, candidate
         elif not chosen:  # not even the best chunk fits: send as much of it as fits
-            return _number({doc_id: [_trim(hit.chunk, budget, prompts, count_tokens, docs)]}, docs)
+            trimmed = _number({doc_id: [_trim(hit.chunk, budget, prompts, count_tokens, docs)]}, docs)
+            return trimmed if trimmed[0].text and count_tokens(render(trimmed, prompts)) <= budget else []
     return sources
 
 

@@ -256,9 +256,9 @@ def digest(a: Assistant, doc: DocRecord) -> Digest:
         return cached
     if not doc.text:
         doc = a.index.store.get_document(doc.doc_id) or doc
-    cacheable = True
     try:
         facts = verify_facts(_model_facts(a, doc), doc.text)
+        cacheable = a.llm.last.truncated != "timeout"  # a reply cut by the clock is retried next time
     except LLMError as e:
         log.warning("digest of %s falls back to extracted sentences: %s", doc.doc_id, e)
         facts, cacheable = [], False

@@ -243,7 +243,7 @@ def _answer_metrics(case: Case, answer: Answer, gold: Sequence[str]) -> tuple[di
     t = answer.timings
     m.update(ttft_ms=t.ttft_ms if t.ttft_ms > 0 else None, total_ms=t.total_ms if t.total_ms > 0 else None,
              prompt_tokens=float(t.prompt_tokens) if t.prompt_tokens > 0 else None)
-    return m, {"forbidden_found": found, "notice": answer.notice}
+    return m, {"forbidden_found": found, "notice": answer.notice, "raw": answer.raw}
 
 
 def _run_question(case: Case, ask: Callable[[str], Answer] | None,

@@ -69,15 +69,17 @@ class LocalLLM:
         with self.lock:
             self.last = stats = StreamStats()
             deadline = time.monotonic() + timeout_s
+            stopped = False  # the model ended its answer itself (its last token was evaluated)
             try:
                 pieces = self._llm.create_chat_completion(messages=messages, max_tokens=max_tokens,
                                                           temperature=temperature, seed=self.seed, stream=True)
                 for part in pieces:
                     choice = part["choices"][0]
                     text = choice.get("delta", {}).get("content") or ""
-                    if text:
-                        stats.completion_tokens += 1
+                    if text:  # a piece can hold several tokens (multi-byte characters are held back)
+                        stats.completion_tokens += self.count_tokens(text)
                         yield text
+                    stopped = choice.get("finish_reason") == "stop"
                     if choice.get("finish_reason") == "length":
                         stats.truncated = "max_tokens"
                     if time.monotonic() > deadline:
@@ -86,4 +88,5 @@ class LocalLLM:
             except (ValueError, RuntimeError) as e:
                 raise LLMError(f"generation failed: {e}") from None
             finally:
-                stats.prompt_tokens = max(0, self._llm.n_tokens - stats.completion_tokens)
+                last_pending = 0 if stopped or not stats.completion_tokens else 1  # sampled, not evaluated
+                stats.prompt_tokens = max(0, self._llm.n_tokens - stats.completion_tokens + last_pending)

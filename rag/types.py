@@ -108,3 +108,4 @@ class Answer:
     sentences: tuple[Sentence, ...] = ()
     timings: Timings = field(default_factory=Timings)
     notice: str | None = None  # e.g. "question truncated to 2000 characters"
+    raw: str = ""  # the model's own text before verification (for debugging and eval reports)

@@ -29,7 +29,7 @@ from rag.brief import brief as make_brief
 from rag.brief import render_markdown as render_brief
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError, UnknownSourceError
-from rag.ingest.pipeline import ingest
+from rag.ingest.pipeline import IngestReport, ingest
 from rag.report import answer_json
 from rag.retrieve import Index
 from rag.store import DocRecord
@@ -117,6 +117,8 @@ class Backend:
         if not self.documents():
             raise EmptyIndexError("nothing is ingested yet; add articles in the Documents panel")
         ids = self.check_ids(doc_ids)
+        if k is not None and not 1 <= int(k) <= 50:
+            raise ConfigError(f"k must be between 1 and 50, got {k}")
         return ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=int(k) if k else None,
                           temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
 
@@ -141,14 +143,14 @@ class Backend:
                 shutil.copyfile(p, dest)
                 copied.append(dest)
         s, index = self.settings, self.index
-        report = ingest(copied, index.store, index.embedder, chunk_tokens=s.chunk_tokens,
-                        chunk_overlap=s.chunk_overlap, max_bytes=max_bytes, progress=progress) if copied else None
-        if report:
+        report = IngestReport()
+        if copied:
+            report = ingest(copied, index.store, index.embedder, chunk_tokens=s.chunk_tokens,
+                            chunk_overlap=s.chunk_overlap, max_bytes=max_bytes, progress=progress)
             index.lexical(index.documents())  # rebuild BM25 now, not on the next question
-            skipped += [{"file": Path(f).name, "reason": why} for f, why in report.skipped]
-        return {"added": report.added if report else [], "updated": report.updated if report else [],
-                "unchanged": report.unchanged if report else [], "skipped": skipped,
-                "failed": [{"doc_id": d, "reason": why} for d, why in (report.failed if report else [])]}
+        skipped += [{"file": Path(f).name, "reason": why} for f, why in report.skipped]
+        return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged, "skipped": skipped,
+                "failed": [{"doc_id": d, "reason": why} for d, why in report.failed]}
 
     def remove(self, doc_id: str) -> str:
         rec = self.documents().get(doc_id)
@@ -184,6 +186,12 @@ def _gr_progress(progress: gr.Progress) -> Callable[..., None]:
     return update
 
 
+def user_error(message: str) -> gr.Error:
+    """A message for the user, shown without a traceback on the server's console."""
+    log.info("user error: %s", message)
+    return gr.Error(message, print_exception=False)
+
+
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a non-streaming handler; our errors become gr.Error with the message only."""
     @functools.wraps(fn)
@@ -191,7 +199,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except RagError as e:
-            raise gr.Error(str(e)) from None
+            raise user_error(str(e)) from None
     return run
 
 
@@ -213,6 +221,7 @@ def build_app(settings: Settings, assistant_factory: AssistantFactory = default_
         chat["run"](docs["filter"])
         brief_tab["run"](docs["filter"])
         demo.load(docs["refresh"], docs["filter"], docs["outputs"], api_visibility="private", queue=False)
+    demo.queue(default_concurrency_limit=1, api_open=False)  # one generation at a time; others see their place
     return demo
 
 
@@ -239,7 +248,7 @@ def _chat_tab(b: Backend) -> dict[str, Any]:
         try:
             events = b.ask(message, [tuple(p) for p in history], doc_ids, k_, temp, max_tok)
         except RagError as e:
-            raise gr.Error(str(e)) from None
+            raise user_error(str(e)) from None
         shown = shown + [{"role": "user", "content": render.user_html(message, s.max_question_chars)},
                          {"role": "assistant", "content": render.streaming_html("")}]
         text = ""
@@ -287,9 +296,9 @@ def _brief_tab(b: Backend) -> dict[str, Any]:
     def run_brief(topic_: str, doc_ids: list, words_: float, progress: gr.Progress = gr.Progress()
                   ) -> tuple[str, str]:
         md = b.brief(topic_, doc_ids, int(words_), _gr_progress(progress))
-        with tempfile.NamedTemporaryFile("w", suffix=".md", prefix="brief-", delete=False, encoding="utf-8") as f:
-            f.write(md)
-        return render.md_safe(md), f.name
+        path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
+        path.write_text(md, encoding="utf-8")
+        return render.md_safe(md), str(path)
 
     def wire(doc_filter: gr.CheckboxGroup) -> None:
         go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
@@ -320,17 +329,18 @@ def _documents_panel(b: Backend) -> dict[str, Any]:
 
     def upload(paths: list | None, progress: gr.Progress = gr.Progress()) -> dict[str, Any]:
         if not paths:
-            raise gr.Error("choose one or more files first")
+            raise user_error("choose one or more files first")
         return b.upload(paths, _gr_progress(progress))
 
     def remove(doc_id: str | None) -> str:
         if not doc_id:
-            raise gr.Error("choose an article to remove")
+            raise user_error("choose an article to remove")
         return f"Removed `{render.md_escape(b.remove(doc_id))}`."
 
     outputs = [table, doc_filter, victim]
     add.click(_guard(upload), files, report, api_name="upload", concurrency_id=INDEX, show_progress_on=[status]
-              ).success(lambda r: render.report_markdown(r or {}), report, status, api_visibility="private"
+              ).success(lambda r: (render.report_markdown(r or {}), None), report, [status, files],
+                        api_visibility="private"
               ).then(refresh, doc_filter, outputs, api_visibility="private")
     drop.click(_guard(remove), victim, status, concurrency_id=INDEX, api_visibility="private"
                ).then(refresh, doc_filter, outputs, api_visibility="private")
@@ -345,7 +355,7 @@ def _api(b: Backend) -> None:
         for event in b.ask(question, (), doc_ids, k):
             if isinstance(event, Done):
                 return answer_json(event.answer)
-        raise gr.Error("no answer was produced")
+        raise user_error("no answer was produced")
 
     def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None
                    ) -> Iterator[dict[str, Any]]:
@@ -359,7 +369,7 @@ def _api(b: Backend) -> None:
                 elif isinstance(event, Done):
                     yield {"text": event.answer.answer, "done": True, "answer": answer_json(event.answer)}
         except RagError as e:
-            raise gr.Error(str(e)) from None
+            raise user_error(str(e)) from None
 
     def sources() -> list[dict[str, Any]]:
         """The indexed articles, as `rag sources --json`."""
@@ -402,12 +412,11 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
     if not is_loopback(host) and auth is None:
         log.warning("serving on %s without a password", host)
     demo = build_app(settings, assistant_factory, index_factory)
-    demo.queue(default_concurrency_limit=1, api_open=False)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
                     quiet=quiet, ssr_mode=False, show_error=False, max_file_size=int(settings.max_file_mb * 1e6),
-                    theme=theme, css=render.CSS, inbrowser=False)
+                    theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
     except OSError as e:
         raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
     return demo

@@ -117,6 +117,17 @@ def test_hostile_upload_name_lands_inside_the_workspace(served, tmp_path: Path):
     client.predict(saved[0].stem, api_name="/remove")
 
 
+def test_upload_refuses_server_paths_the_client_did_not_upload(served):
+    demo, settings = served[:2]
+    base = demo.local_url.rstrip("/") + "/gradio_api"
+    secret = {"path": "/etc/hostname", "orig_name": "hostname.txt", "meta": {"_type": "gradio.FileData"}}
+    with httpx.Client(timeout=120) as http:
+        event = http.post(f"{base}/call/upload", json={"data": [[secret]]}).json()["event_id"]
+        stream = http.get(f"{base}/call/upload/{event}").text
+    assert "event: error" in stream
+    assert "hostname" not in {d.doc_id for d in served[3].documents().values()}
+
+
 @pytest.mark.parametrize("name, safe", [
     ("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\boot.ini.MD", "boot.ini.md"), ("..", "upload"),
     ("/abs/.bashrc", "bashrc"), ("a b<c>.HTML", "a_b_c.html"), ("", "upload"), ("ré sumé.pdf", "ré_sumé.pdf"),
@@ -203,7 +214,8 @@ def _answer(abstained: bool = False) -> Answer:
                  ("d1:0",), (0,), f"Pub {HOSTILE}", "2025-04-12")
     cite = Citation(1, "d1", src.title, "d1:0", f"Oman mediated the talks, {HOSTILE} said.", True)
     chunk = Chunk("d1:0", "d1", 0, 0, len(src.text), src.text, src.title, 20)
-    sentences = (Sentence("Oman mediated the talks.", (1,), True), Sentence(f"{HOSTILE} They met in Muscat.", (), False))
+    sentences = (Sentence("Oman mediated the talks.", (1,), True),
+                 Sentence(f"{HOSTILE} They met in Muscat.", (), False))
     return Answer("Who mediated?", text, abstained, () if abstained else (cite,), (Hit(chunk, 1.0, 1, 1, 0.9),),
                   (src,), () if abstained else sentences, Timings(12.0, 300.0, 1300.0, 500, 21), "a notice")
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters, U+FFFD
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
 _MIN_HTML_CHARS = 40  # less extracted text than this is navigation, not an article
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -115,12 +116,13 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def parse_article(data: bytes, suffix: str) -> RawArticle:
-    """Decode and extract an article from a file's bytes; `suffix` picks the format."""
+    """Decode and extract an article from a file's bytes; `suffix` picks the format, except that
+    PDF and HTML content is read as such whatever the name says (a PDF saved as .txt is not text)."""
     suffix = suffix.lower()
-    if suffix == ".pdf":
+    if suffix == ".pdf" or data.lstrip()[:5] == b"%PDF-":
         return _read_pdf(data)
     text = _decode(data)
-    if suffix in (".html", ".htm"):
+    if suffix in (".html", ".htm") or _HTML_START.match(text):
         return _read_html(text)
     if suffix == ".md":
         return _read_markdown(text)
