@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"unknown section {unknown[0]!r}; known: {', '.join(SECTIONS)}")
         names = [n for n in SECTIONS if n in names]  # always in the run order: peer reuses quality
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     out = args.out or RESULTS / f"{dt.date.today().isoformat()}{'-quick' if args.quick else ''}.json"
     doc = _load(out)

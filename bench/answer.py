@@ -81,8 +81,9 @@ def raw(llm: Any, messages: list[dict], max_tokens: int, temperature: float) -> 
     ttft, n = None, 0
     for part in llm._llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
                                                 seed=llm.seed, stream=True):
-        if part["choices"][0].get("delta", {}).get("content"):
-            n += 1
+        text = part["choices"][0].get("delta", {}).get("content")
+        if text:
+            n += llm.count_tokens(text)  # as LocalLLM counts: a piece can hold several tokens
             if ttft is None:
                 ttft = time.perf_counter() - t0
     total = time.perf_counter() - t0

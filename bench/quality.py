@@ -59,7 +59,7 @@ def evaluate(ctx: Context, model: str, cases: Sequence[Case]) -> tuple[dict[str,
     for c in cases:
         ans = answers[c.question]
         scored.append(score(c, ans.answer, {s.n: s.text for s in ans.sources}, ans.timings.total_ms / 1000,
-                            says_abstained=ans.abstained))
+                            says_abstained=ans.abstained, model_text=getattr(ans, "raw", None) or None))
     return dict(report.summary), scored, seconds
 
 

@@ -1,6 +1,6 @@
-"""Scoring an answer from any pipeline the same way: correct, abstained, and the precision of the
-citations it shows (the share of its [n] markers whose source supports the sentence by
-`rag.cite.support` >= `rag.cite.SUPPORT_THRESHOLD`).
+"""Scoring an answer from any pipeline the same way: correct, abstained, and the precision of its
+citations (the share of its [n] markers whose source supports the sentence by `rag.cite.support`
+>= `rag.cite.SUPPORT_THRESHOLD`), both of those shown to the reader and of the model's own text.
 
 Used for our answers and the LlamaIndex peer's alike, so the two are judged by one rule.
 Does not judge meaning: correctness is gold strings (rag.evaluate.is_correct), support is lexical.
@@ -45,19 +45,30 @@ def citation_precision(text: str, sources: Mapping[int, str], question: str) -> 
 
 
 def score(case: Case, text: str, sources: Mapping[int, str], seconds: float | None,
-          says_abstained: bool | None = None) -> dict:
-    """One answer's outcome; `says_abstained` overrides the text pattern when the pipeline reports it."""
+          says_abstained: bool | None = None, model_text: str | None = None) -> dict:
+    """One answer's outcome; `says_abstained` overrides the text pattern when the pipeline reports it.
+
+    `model_text` is the model's own text when the pipeline showed something else (ours shows only
+    verified citations); its citations are scored too, as "model_cites_*". Without it the shown
+    text is the model's text.
+    """
+    question = case.question or ""
     gave_up = abstained(text) if says_abstained is None else says_abstained
-    sup, shown = (0, 0) if gave_up else citation_precision(text, sources, case.question or "")
+    sup, shown = (0, 0) if gave_up else citation_precision(text, sources, question)
+    raw = text if model_text is None else model_text
+    msup, mshown = (sup, shown) if model_text is None else (
+        (0, 0) if abstained(raw) else citation_precision(raw, sources, question))
     return {"case": case.id, "unanswerable": case.unanswerable, "abstained": gave_up,
             "correct": None if case.unanswerable else (not gave_up and bool(is_correct(text, case))),
-            "cites_supported": sup, "cites_shown": shown, "seconds": seconds, "answer": text[:200]}
+            "cites_supported": sup, "cites_shown": shown, "model_cites_supported": msup, "model_cites_shown": mshown,
+            "seconds": seconds, "answer": text[:200], "model_text": raw[:300]}
 
 
 def summarize(rows: list[dict]) -> dict:
     answerable = [r for r in rows if not r["unanswerable"]]
     unanswerable = [r for r in rows if r["unanswerable"]]
     shown = sum(r["cites_shown"] for r in rows)
+    mshown = sum(r.get("model_cites_shown", 0) for r in rows)
     secs = sorted(r["seconds"] for r in rows if r["seconds"] is not None)
     mean = lambda xs: sum(xs) / len(xs) if xs else None  # noqa: E731
     return {
@@ -66,6 +77,7 @@ def summarize(rows: list[dict]) -> dict:
         "abstention_rate": mean([float(r["abstained"]) for r in unanswerable]),
         "false_abstention_rate": mean([float(r["abstained"]) for r in answerable]),
         "citation_precision": sum(r["cites_supported"] for r in rows) / shown if shown else None,
+        "model_citation_precision": sum(r.get("model_cites_supported", 0) for r in rows) / mshown if mshown else None,
         "cites_per_answer": mean([float(r["cites_shown"]) for r in rows if not r["abstained"]]),
         "seconds_p50": percentile(secs, 50),
         "seconds_mean": mean(secs),

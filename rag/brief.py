@@ -37,14 +37,12 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is
 CLUSTER_SIM = 0.65  # seeds: same-fact paraphrases across outlets 0.66-0.83, different facts <= 0.60
 TOPIC_SIM = 0.30  # a fact at least this close to the topic ranks before the others
 ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds nearly every word
-SIDE_SIM = 0.35  # the two sides of a model-proposed difference must be about the same thing
-PAIR_SIM, PAIRS = 0.55, 3  # sentence pairs shown to the model as likely differences
+PAIR_SIM, PAIRS, PARA_WORDS = 0.6, 4, 90  # paragraph pairs shown to the model as likely differences
 KEY_POINTS, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 4, 3, 3, 6, 4, 3
 MODEL_TOKENS, SAFETY_MARGIN, FORMAT = 160, 48, "brief-1"
 _CONTRAST = re.compile(r"\b(?:not|no|never|outside|without|refus\w*|reject\w*|den(?:y|ied|ies)|fail\w*|"
                        r"rather than|limited to|exclud\w*|however|but)\b", re.IGNORECASE)
 _SIDES = re.compile(r"\[(\d{1,3})\]\s*(.+?)\s*\|\s*\[(\d{1,3})\]\s*(.+)")
-_Row = tuple[int, tuple[int, ...], str]  # (priority, source numbers, fact) for a prompt's fact list
 _LOWER_OK = frozenset("the a an this these those both it its there some many most several one two".split())
 
 
@@ -136,13 +134,14 @@ def brief(a: Assistant, topic: str | None = None, doc_ids: Sequence[str] | None 
     key = tuple(p for _, p in points[:KEY_POINTS])
     agree = tuple(p for _, p in points if _stories(p, ctx) >= 2)[:AGREE]
     tick(len(docs) + 1, total, "writing the summary")
-    headline, summary = _summarise(a, topic, key, sources, ctx)
+    open_ = _open(digests, ctx)
+    headline, summary = _summarise(a, topic, key, open_, sources, ctx)
     tick(len(docs) + 2, total, "finding differences")
     differ = _conflicts(a, digests, ctx) + _only(points, sources, ctx)
     said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id, sources[ctx.number[d.doc_id] - 1].outlet)
                  for d in digests for q in d.quotes)[:SAID]
     tick(total, total, "done")
-    b = Brief(headline, topic, summary, key, agree, differ, said, _open(digests, ctx), sources)
+    b = Brief(headline, topic, summary, key, agree, differ, said, open_, sources)
     return fit_words(b, words)
 
 
@@ -212,22 +211,29 @@ def group_facts(digests: Sequence[Digest], embedder: object, topic: str | None =
     return sorted(out, key=lambda g: -g.priority)
 
 
+def _score(text: str, doc_id: str, ctx: _Ctx) -> float:
+    return cite.support(text, ctx.texts[doc_id])[0]
+
+
 def _supported(text: str, doc_id: str, ctx: _Ctx, threshold: float = cite.SUPPORT_THRESHOLD) -> bool:
-    return cite.support(text, ctx.texts[doc_id])[0] >= threshold
+    return _score(text, doc_id, ctx) >= threshold
 
 
 def _point(g: _Group, ctx: _Ctx) -> Point | None:
-    """The member text found in the most of the group's articles, citing each; others on clear support."""
-    best: list[str] = []
-    text = ""
+    """The member text found in the most of the group's stories (then: found best in the weakest of
+    them), citing each; an article outside the group is cited only when it holds nearly every word."""
+    best: tuple[int, float] = (0, 0.0)
+    text, ids = "", []
     for t in g.texts:
-        ids = [d for d in g.doc_ids if _supported(t, d, ctx)]
-        if len({ctx.story[d] for d in ids}) > len({ctx.story[d] for d in best}):
-            text, best = t, ids
-    if not best:
+        scores = {d: _score(t, d, ctx) for d in g.doc_ids}
+        ok = [d for d in g.doc_ids if scores[d] >= cite.SUPPORT_THRESHOLD]
+        rank = (len({ctx.story[d] for d in ok}), min((scores[d] for d in ok), default=0.0))
+        if rank > best:
+            best, text, ids = rank, t, ok
+    if not ids:
         return None
-    best += [d for d in ctx.texts if d not in best and _supported(text, d, ctx, ALSO_THRESHOLD)]
-    return _make(text, best, ctx)
+    ids += [d for d in ctx.texts if d not in ids and _supported(text, d, ctx, ALSO_THRESHOLD)]
+    return _make(text, ids, ctx)
 
 
 def _make(text: str, doc_ids: Sequence[str], ctx: _Ctx, lead: str = "") -> Point:
@@ -240,42 +246,39 @@ def _stories(p: Point, ctx: _Ctx) -> int:
 
 
 # the model's parts: summary and differences ----------------------------------------------------
-def _summarise(a: Assistant, topic: str | None, key: Sequence[Point], sources: Sequence[BriefSource],
-               ctx: _Ctx) -> tuple[str, tuple[Point, ...]]:
+def _summarise(a: Assistant, topic: str | None, key: Sequence[Point], open_: Sequence[Point],
+               sources: Sequence[BriefSource], ctx: _Ctx) -> tuple[str, tuple[Point, ...]]:
     """A verified headline and 2-3 verified summary sentences; the top key points when none verify."""
-    rows = [(i, p.cites, p.text) for i, p in enumerate(key)]
-    raw = _complete(a, "summary", rows, topic=f" about {topic}" if topic else "") if key else ""
-    head = re.search(r"(?im)^\s*\**headline\**\s*:\s*(.+)$", raw)
-    body = re.search(r"(?is)\**summary\**\s*:\s*(.+)", raw)
-    srcs = [Source(s.n, s.doc_id, s.title, ctx.texts[s.doc_id], (f"{s.doc_id}:0",), publisher=s.publisher)
-            for s in sources]
-    summary = []
-    if body:
-        for s in cite.verify(body.group(1).strip(), srcs).sentences:
-            if s.supported and s.citations:
-                summary.append(_make(s.text, [sources[n - 1].doc_id for n in s.citations], ctx))
+    rows = [cited(p.text, p.cites) for p in (*key, *open_[:2])]
+    raw = _complete(a, "summary", "facts", rows, topic=f" about {topic}" if topic else "") if key else ""
+    head = re.search(r"(?im)^\W*headline\W*:\s*(.+)$", raw)
+    body = re.search(r"(?is)\bsummary\W*:\s*(.+)", raw)
+    srcs = [Source(s.n, s.doc_id, s.title, ctx.texts[s.doc_id], (f"{s.doc_id}:0",)) for s in sources]
+    summary = [_make(s.text, [sources[n - 1].doc_id for n in s.citations], ctx)
+               for s in (cite.verify(body.group(1).strip(), srcs).sentences if body else ()) if s.citations]
     headline = cite.strip_markers(head.group(1)).strip(" *\"'.") if head else ""
-    if not (3 <= len(headline.split()) <= 16 and any(_supported(headline, d, ctx) for d in ctx.texts)):
-        headline = f"Briefing: {topic}" if topic else _fallback_headline(key, sources)
+    if not (3 <= len(headline.split()) <= 16 and any(_supported(_sentence_case(headline, ctx), d, ctx) for d in ctx.texts)):
+        counts = {s.n: sum(s.n in p.cites for p in key) for s in sources}
+        headline = f"Briefing: {topic}" if topic else sources[max(counts, key=lambda n: (counts[n], -n)) - 1].title
     return headline, tuple(summary[:SUMMARY]) or tuple(key[:2])
 
 
-def _fallback_headline(key: Sequence[Point], sources: Sequence[BriefSource]) -> str:
-    counts = {s.n: sum(s.n in p.cites for p in key) for s in sources}
-    return sources[max(counts, key=lambda n: (counts[n], -n)) - 1].title if sources else "Briefing"
+def _sentence_case(headline: str, ctx: _Ctx) -> str:
+    """Title Case words the articles use in lower case are lowered, so they are not checked as names."""
+    lower = set(re.findall(r"\b[a-z][a-z'-]+", " ".join(ctx.texts.values())))
+    words = headline.split()
+    return " ".join(words[:1] + [w.lower() if w.lower().strip(",:;'\"") in lower else w for w in words[1:]])
 
 
 def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Contrast, ...]:
-    """Differences the model proposes, each side kept only when found in the article it names.
+    """Differences the model finds in pairs of passages, each side kept only when found in its article.
 
-    The model sees each article's facts and, first, pairs of sentences from different stories that
-    are about the same thing while one of them negates or limits (where outlets tend to diverge).
+    The pairs: a paragraph that negates or limits something, and the closest paragraph of another
+    story (where outlets tend to diverge).
     """
-    if len(set(ctx.story.values())) < 2:
-        return ()
-    rows = _contrast_rows(digests, a.index.embedder, ctx)
-    rows += sorted(((i, (ctx.number[d.doc_id],), f.text) for d in digests for i, f in enumerate(d.facts)))
-    raw = _complete(a, "differ", rows, by_source=True)
+    pairs = _pairs(digests, a.index.embedder, ctx)
+    shown = [f"Pair {i}:\n[{n1}] {p1}\n[{n2}] {p2}" for i, ((n1, p1), (n2, p2)) in enumerate(pairs, 1)]
+    raw = _complete(a, "differ", "pairs", shown) if shown else ""
     by_n = {n: d for d, n in ctx.number.items()}
     out: list[Contrast] = []
     for m in (_SIDES.search(line) for line in raw.splitlines()):
@@ -284,28 +287,35 @@ def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Cont
         (n1, t1), (n2, t2) = (int(m.group(1)), _clean(m.group(2))), (int(m.group(3)), _clean(m.group(4)))
         if n1 not in by_n or n2 not in by_n or ctx.story[by_n[n1]] == ctx.story[by_n[n2]] or overlap(t1, t2) > 0.8:
             continue
-        if _supported(t1, by_n[n1], ctx) and _supported(t2, by_n[n2], ctx) and _related(a, t1, t2):
+        if _supported(t1, by_n[n1], ctx) and _supported(t2, by_n[n2], ctx):
             out.append(Contrast((_make(t1, [by_n[n1]], ctx), _make(t2, [by_n[n2]], ctx))))
     return tuple(out)
 
 
-def _contrast_rows(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[_Row]:
-    """(priority, source number, sentence) for the closest cross-story sentence pairs with a negation."""
-    rows = [(d.doc_id, s) for d in digests for _, _, s in body_sentences(ctx.texts[d.doc_id], d.title)]
-    if not rows:
+def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """Up to PAIRS (negating paragraph, closest paragraph of another story), closest first."""
+    rows: list[tuple[str, str]] = []
+    for d in digests:
+        paras: dict[int, list[str]] = {}
+        for p, _, sentence in body_sentences(ctx.texts[d.doc_id], d.title):
+            paras.setdefault(p, []).append(sentence)
+        rows += [(d.doc_id, " ".join(" ".join(v).split()[:PARA_WORDS])) for v in paras.values()]
+    if len(rows) < 2:
         return []
-    v = np.asarray(embedder.embed([s for _, s in rows]))  # type: ignore[attr-defined]
+    v = np.asarray(embedder.embed([t for _, t in rows]))  # type: ignore[attr-defined]
     story = np.array([ctx.story[d] for d, _ in rows])
-    negates = np.array([bool(_CONTRAST.search(s)) for _, s in rows])
+    negates = np.array([bool(_CONTRAST.search(t)) for _, t in rows])
     sims = np.where((story[:, None] != story[None, :]) & negates[:, None], v @ v.T, -1.0)
-    out, used = [], set()
-    for flat in np.argsort(-sims, axis=None)[: 50 * PAIRS]:
+    out, used, seen = [], set(), set()
+    for flat in np.argsort(-sims, axis=None):
         i, j = divmod(int(flat), len(rows))
-        if sims[i, j] < PAIR_SIM or len(out) >= 2 * PAIRS:
+        if sims[i, j] < PAIR_SIM or len(out) >= PAIRS:
             break
-        if i not in used and j not in used:
-            used |= {i, j}
-            out += [(-1, (ctx.number[rows[k][0]],), rows[k][1]) for k in (i, j)]
+        if i not in used and frozenset((i, j)) not in seen:
+            used.add(i)
+            seen.add(frozenset((i, j)))
+            first, second = sorted((i, j), key=lambda k: ctx.number[rows[k][0]])
+            out.append(((ctx.number[rows[first][0]], rows[first][1]), (ctx.number[rows[second][0]], rows[second][1])))
     return out
 
 
@@ -316,28 +326,20 @@ def _clean(side: str) -> str:
     return side if re.search(r"[.!?]$", side) else side + "."
 
 
-def _related(a: Assistant, t1: str, t2: str) -> bool:
-    v = a.index.embedder.embed([t1, t2])
-    return float(v[0] @ v[1]) >= SIDE_SIM
-
-
-def _complete(a: Assistant, kind: str, rows: Sequence[_Row], by_source: bool = False, **fields: str) -> str:
-    """One cached call with prompts brief_<kind>_*.txt over the rows that fit the context (listed
-    by source if asked). The same prompt to the same model reuses the stored reply."""
+def _complete(a: Assistant, kind: str, field: str, items: Sequence[str], **fields: str) -> str:
+    """One cached call with prompts brief_<kind>_*.txt, `field` listing the leading `items` that fit
+    the context. The same prompt to the same model reuses the stored reply."""
     user = f"brief_{kind}_user"
     messages = [{"role": "system", "content": a.prompts.text(f"brief_{kind}_system")},
-                {"role": "user", "content": a.prompts.render(user, facts="", **fields)}]
+                {"role": "user", "content": a.prompts.render(user, **{field: ""}, **fields)}]
     budget = a.llm.n_ctx - MODEL_TOKENS - SAFETY_MARGIN - count_messages(a.llm, messages)
-    lines: list[tuple[tuple[int, ...], str]] = []
-    for _, ns, text in sorted(rows, key=lambda r: r[0]):
-        budget -= a.llm.count_tokens(text) + 2 * len(ns) + 1
+    kept: list[str] = []
+    for item in items:
+        budget -= a.llm.count_tokens(item) + 1
         if budget < 0:
             break
-        if (ns, text) not in lines:
-            lines.append((ns, " ".join(text.split())))
-    lines = sorted(lines, key=lambda x: x[0]) if by_source else lines
-    facts = "\n".join("".join(f"[{n}]" for n in ns) + " " + t for ns, t in lines)
-    messages[1]["content"] = a.prompts.render(user, facts=facts, **fields)
+        kept.append(item)
+    messages[1]["content"] = a.prompts.render(user, **{field: "\n".join(kept)}, **fields)
     key = hashlib.sha256(json.dumps([FORMAT, a.llm.name, a.settings.temperature, messages]).encode()).hexdigest()
     path = a.settings.cache_dir / "briefs" / f"{kind}-{key[:16]}.json"
     try:

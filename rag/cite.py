@@ -130,7 +130,8 @@ def strip_markers(text: str) -> str:
     text = _MARKER.sub("", text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" ?\n ?", "\n", text)
-    return re.sub(r" ([.,;:!?])", r"\1", text).strip()
+    text = re.sub(r" ([.,;:!?])", r"\1", text)
+    return re.sub(r"[,;:]+([.!?])", r"\1", text).strip()
 
 
 def _normalise(text: str) -> str:
@@ -244,7 +245,10 @@ def _support(sentence: str, source_text: str, question: str) -> tuple[float, str
     terms = key_terms(sentence)
     found = {w: _found_in(w, prep) for w in words | terms}
     asked = content_words(question)
-    new = {w for w in words if not _matches(w, asked)} or words
+    new = {w for w in words if not _matches(w, asked)}
+    if asked and not new:  # a sentence that only echoes the question asserts nothing checkable
+        return 0.0, "", 0
+    new = new or words
     score = sum(bool(found[w]) for w in new) / len(new)
     if not all(found[t] for t in terms):
         score = min(score, _KEY_TERM_CAP)

@@ -35,7 +35,7 @@ class Settings:
     chunk_overlap: int = 24
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
-    min_relevance: float = 0.25  # below: abstain without asking the model
+    min_relevance: float = 0.15  # below: abstain without asking the model
     chroma_url: str | None = None
     llm_url: str | None = None
     llm_api_key: str | None = None

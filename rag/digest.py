@@ -31,8 +31,9 @@ from rag.store import DocRecord
 log = logging.getLogger(__name__)
 
 PROMPTS = ("digest_system", "digest_user")
-FORMAT = "digest-1"  # bump when extraction code changes, so cached digests are rebuilt
+FORMAT = "digest-2"  # bump when extraction code changes, so cached digests are rebuilt
 MAX_FACTS, MIN_FACTS = 6, 3
+FACT_THRESHOLD = 0.75  # stricter than a citation: a digest fact is reused across the whole brief
 MAX_TOKENS = 200
 SAFETY_MARGIN = 48
 
@@ -186,7 +187,7 @@ def verify_facts(candidates: list[str], text: str) -> list[Fact]:
     kept: list[Fact] = []
     for c in candidates:
         score, quote = cite.support(c, text)
-        if score >= cite.SUPPORT_THRESHOLD and quote and not any(overlap(c, f.text) > 0.7 for f in kept):
+        if score >= FACT_THRESHOLD and quote and not any(overlap(c, f.text) > 0.7 for f in kept):
             kept.append(Fact(c, quote, round(score, 3), "model"))
     return kept[:MAX_FACTS]
 

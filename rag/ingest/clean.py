@@ -94,7 +94,8 @@ def clean_article(raw: RawArticle, fallback_title: str) -> Cleaned:
     title, prepend, start, chrome = _top(paras, given)
     if not title:
         title, prepend = " ".join(normalize(fallback_title).split()) or "Untitled", False
-    drop = {_key(title)} | {_key(c) for c in chrome}
+    # a title written above the body is not repeated in it; a first-sentence title is the body's own start
+    drop = ({_key(title)} if prepend else set()) | {_key(c) for c in chrome}
     body = _dedupe([p for p in paras[start:] if _key(p) not in drop])
     if not body and not prepend:
         raise SkipFile("no article text left after cleaning")

@@ -119,10 +119,10 @@ def parse_article(data: bytes, suffix: str) -> RawArticle:
     """Decode and extract an article from a file's bytes; `suffix` picks the format, except that
     PDF and HTML content is read as such whatever the name says (a PDF saved as .txt is not text)."""
     suffix = suffix.lower()
-    if suffix == ".pdf" or data.lstrip()[:5] == b"%PDF-":
+    if suffix == ".pdf" or data[:1024].lstrip()[:5] == b"%PDF-":
         return _read_pdf(data)
     text = _decode(data)
-    if suffix in (".html", ".htm") or _HTML_START.match(text):
+    if suffix in (".html", ".htm") or _HTML_START.match(text[:2000]):
         return _read_html(text)
     if suffix == ".md":
         return _read_markdown(text)
