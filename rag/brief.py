@@ -3,17 +3,15 @@ the sources agree and differ, who said what, open questions, numbered sources), 
 
 Facts of the per-article digests (`rag.digest`) are grouped across articles by embedding similarity.
 A point cites every article whose text supports it (`cite.support`); a sentence whose citation does
-not check out is dropped, never shown as cited. The two model calls (summary, differences) are
-verified the same way and cached on disk like the digests, so a repeated briefing calls no model.
+not check out is dropped, never shown as cited. The model writes the headline and summary and is
+asked for differences; its replies are verified the same way and cached like the digests, so a
+repeated briefing calls no model.
 
-Does not decide what is true: "agree" means close in meaning and found in each cited article, and
-a model-proposed difference is kept when each side is found in its own article, not when it is a
-real contradiction (that is the model's judgement).
+Does not decide what is true: "agree" means close in meaning and found in each cited article; a
+difference is two statements on one point that each article makes and the other does not.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from dataclasses import asdict, dataclass, replace
@@ -24,8 +22,8 @@ import numpy as np
 
 from rag import cite
 from rag.ask import Assistant
-from rag.digest import Digest, body_sentences, digest, generate, overlap
-from rag.errors import EmptyIndexError, LLMError, QuestionError, UnknownSourceError
+from rag.digest import MAX_FACTS, Digest, body_sentences, cached_reply, digest, overlap
+from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
 from rag.llm import count_messages
 from rag.retrieve import retrieve
 from rag.store import DocRecord
@@ -37,9 +35,9 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is
 CLUSTER_SIM = 0.65  # seeds: same-fact paraphrases across outlets 0.66-0.83, different facts <= 0.60
 TOPIC_SIM = 0.30  # a fact at least this close to the topic ranks before the others
 ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds nearly every word
-PAIR_SIM, PAIRS, PARA_WORDS = 0.6, 4, 90  # paragraph pairs shown to the model as likely differences
-KEY_POINTS, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 4, 3, 3, 6, 4, 3
-MODEL_TOKENS, SAFETY_MARGIN, FORMAT = 160, 48, "brief-1"
+PAIR_SIM, STRICT_SIM, PAIRS = 0.5, 0.55, 3  # cross-story sentence pairs: shown to the model; shown as is
+KEY_POINTS, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 4, 3, 4, 6, 4, 3
+MODEL_TOKENS, SAFETY_MARGIN = 160, 48
 _CONTRAST = re.compile(r"\b(?:not|no|never|outside|without|refus\w*|reject\w*|den(?:y|ied|ies)|fail\w*|"
                        r"rather than|limited to|exclud\w*|however|but)\b", re.IGNORECASE)
 _SIDES = re.compile(r"\[(\d{1,3})\]\s*(.+?)\s*\|\s*\[(\d{1,3})\]\s*(.+)")
@@ -102,17 +100,20 @@ class Brief:
 
 
 @dataclass(frozen=True)
-class _Group:
-    texts: tuple[str, ...]  # members, best-ranked first
+class Group:
+    """Facts of one or more articles that say the same thing, most important member first."""
+
+    texts: tuple[str, ...]
     doc_ids: tuple[str, ...]
     priority: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Ctx:
     texts: dict[str, str]  # doc id -> cleaned article text
-    number: dict[str, int]
+    number: dict[str, int]  # doc id -> source number
     story: dict[str, str]  # doc id -> story (near-duplicates share one)
+    sources: tuple[BriefSource, ...]
 
 
 def brief(a: Assistant, topic: str | None = None, doc_ids: Sequence[str] | None = None, words: int = 400,
@@ -127,22 +128,21 @@ def brief(a: Assistant, topic: str | None = None, doc_ids: Sequence[str] | None 
         tick(i, total, f"digest {s.doc_id}")
         digests.append(digest(a, docs[s.doc_id]))
     tick(len(docs), total, "grouping facts")
-    ctx = _Ctx({d: _text(a, r) for d, r in docs.items()}, {s.doc_id: s.n for s in sources},
-               {d: r.cluster for d, r in docs.items()})
-    groups = group_facts(digests, a.index.embedder, topic, {d: r.cluster for d, r in docs.items()})
+    texts = {d: r.text or getattr(a.index.store.get_document(d), "text", "") for d, r in docs.items()}
+    ctx = _Ctx(texts, {s.doc_id: s.n for s in sources}, {d: r.cluster for d, r in docs.items()}, sources)
+    groups = group_facts(digests, a.index.embedder, topic, ctx.story)
     points = [(g, p) for g in groups[: KEY_POINTS + AGREE + 3 * ONLY] if (p := _point(g, ctx))]
     key = tuple(p for _, p in points[:KEY_POINTS])
     agree = tuple(p for _, p in points if _stories(p, ctx) >= 2)[:AGREE]
-    tick(len(docs) + 1, total, "writing the summary")
     open_ = _open(digests, ctx)
-    headline, summary = _summarise(a, topic, key, open_, sources, ctx)
+    tick(len(docs) + 1, total, "writing the summary")
+    headline, summary = _summarise(a, topic, key, open_, ctx)
     tick(len(docs) + 2, total, "finding differences")
-    differ = _conflicts(a, digests, ctx) + _only(points, sources, ctx)
-    said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id, sources[ctx.number[d.doc_id] - 1].outlet)
-                 for d in digests for q in d.quotes)[:SAID]
+    differ = _conflicts(a, digests, ctx) + _only(points, ctx)
+    said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id,
+                      sources[ctx.number[d.doc_id] - 1].outlet) for d in digests for q in d.quotes)[:SAID]
     tick(total, total, "done")
-    b = Brief(headline, topic, summary, key, agree, differ, said, open_, sources)
-    return fit_words(b, words)
+    return fit_words(Brief(headline, topic, summary, key, agree, differ, said, open_, sources), words)
 
 
 def select_documents(a: Assistant, topic: str | None, doc_ids: Sequence[str] | None) -> dict[str, DocRecord]:
@@ -168,10 +168,6 @@ def select_documents(a: Assistant, topic: str | None, doc_ids: Sequence[str] | N
     return dict(sorted(docs.items()))
 
 
-def _text(a: Assistant, rec: DocRecord) -> str:
-    return rec.text or getattr(a.index.store.get_document(rec.doc_id), "text", "")
-
-
 # grouping ------------------------------------------------------------------------------------
 def cluster(vectors: np.ndarray, threshold: float = CLUSTER_SIM) -> list[list[int]]:
     """Greedy average-link clustering of unit vectors, in the given (priority) order."""
@@ -187,27 +183,24 @@ def cluster(vectors: np.ndarray, threshold: float = CLUSTER_SIM) -> list[list[in
 
 
 def group_facts(digests: Sequence[Digest], embedder: object, topic: str | None = None,
-                story: dict[str, str] | None = None) -> list[_Group]:
-    """The digests' facts grouped across articles, most important group first.
-
-    Importance: how many stories report it, then how high each article ranks it; with a topic,
-    groups close to the topic come first.
-    """
+                story: dict[str, str] | None = None) -> list[Group]:
+    """The digests' facts grouped across articles, most important group first: reported by more
+    stories, ranked higher by each article; with a topic, groups close to it come first."""
     story = story or {}
     facts = sorted(((i, d.doc_id, f.text) for d in digests for i, f in enumerate(d.facts)), key=lambda x: x[0])
     if not facts:
         return []
-    vecs = np.asarray(embedder.embed([t for _, _, t in facts] + ([topic] if topic else [])))  # type: ignore[attr-defined]
-    fvecs = vecs[: len(facts)]
+    texts = [t for _, _, t in facts] + ([topic] if topic else [])
+    vecs = np.asarray(embedder.embed(texts))  # type: ignore[attr-defined]
     out = []
-    for members in cluster(fvecs):
+    for members in cluster(vecs[: len(facts)]):
         docs = list(dict.fromkeys(facts[m][1] for m in members))
-        stories = {story.get(d, d) for d in docs}
-        priority = len(stories) + sum(1 / (1 + min(facts[m][0] for m in members if facts[m][1] == d)) for d in docs)
+        rank = {d: min(facts[m][0] for m in members if facts[m][1] == d) for d in docs}
+        priority = len({story.get(d, d) for d in docs}) + sum(1 / (1 + r) for r in rank.values())
         if topic:
-            rel = float(max(fvecs[m] @ vecs[-1] for m in members))
+            rel = float(max(vecs[m] @ vecs[-1] for m in members))
             priority = priority * (0.5 + rel) + (100 if rel >= TOPIC_SIM else 0)
-        out.append(_Group(tuple(facts[m][2] for m in members), tuple(docs), priority))
+        out.append(Group(tuple(facts[m][2] for m in members), tuple(docs), priority))
     return sorted(out, key=lambda g: -g.priority)
 
 
@@ -219,9 +212,10 @@ def _supported(text: str, doc_id: str, ctx: _Ctx, threshold: float = cite.SUPPOR
     return _score(text, doc_id, ctx) >= threshold
 
 
-def _point(g: _Group, ctx: _Ctx) -> Point | None:
-    """The member text found in the most of the group's stories (then: found best in the weakest of
-    them), citing each; an article outside the group is cited only when it holds nearly every word."""
+def _point(g: Group, ctx: _Ctx) -> Point | None:
+    """The member text found in the most of the group's stories (then: best supported by the weakest
+    of them, then the most important), citing each; an article outside the group is cited only when
+    it holds nearly every word."""
     best: tuple[int, float] = (0, 0.0)
     text, ids = "", []
     for t in g.texts:
@@ -232,8 +226,7 @@ def _point(g: _Group, ctx: _Ctx) -> Point | None:
             best, text, ids = rank, t, ok
     if not ids:
         return None
-    ids += [d for d in ctx.texts if d not in ids and _supported(text, d, ctx, ALSO_THRESHOLD)]
-    return _make(text, ids, ctx)
+    return _make(text, ids + [d for d in ctx.texts if d not in ids and _supported(text, d, ctx, ALSO_THRESHOLD)], ctx)
 
 
 def _make(text: str, doc_ids: Sequence[str], ctx: _Ctx, lead: str = "") -> Point:
@@ -245,21 +238,40 @@ def _stories(p: Point, ctx: _Ctx) -> int:
     return len({ctx.story[d] for d in p.doc_ids})
 
 
-# the model's parts: summary and differences ----------------------------------------------------
+# the model's parts ---------------------------------------------------------------------------
+def _ask(a: Assistant, kind: str, items: Sequence[str], **fields: str) -> str:
+    """The reply to prompts brief_<kind>_*.txt whose {facts} lists the leading `items` that fit."""
+    system, user = a.prompts.text(f"brief_{kind}_system"), f"brief_{kind}_user"
+    frame = [{"role": "system", "content": system},
+             {"role": "user", "content": a.prompts.render(user, facts="", **fields)}]
+    budget = a.llm.n_ctx - MODEL_TOKENS - SAFETY_MARGIN - count_messages(a.llm, frame)
+    kept: list[str] = []
+    for item in items:
+        budget -= a.llm.count_tokens(item) + 1
+        if budget < 0:
+            break
+        kept.append(item)
+    messages = [{"role": "system", "content": system},
+                {"role": "user", "content": a.prompts.render(user, facts="\n".join(kept), **fields)}]
+    return cached_reply(a, kind, messages, MODEL_TOKENS, max_lines=8).text
+
+
 def _summarise(a: Assistant, topic: str | None, key: Sequence[Point], open_: Sequence[Point],
-               sources: Sequence[BriefSource], ctx: _Ctx) -> tuple[str, tuple[Point, ...]]:
+               ctx: _Ctx) -> tuple[str, tuple[Point, ...]]:
     """A verified headline and 2-3 verified summary sentences; the top key points when none verify."""
-    rows = [cited(p.text, p.cites) for p in (*key, *open_[:2])]
-    raw = _complete(a, "summary", "facts", rows, topic=f" about {topic}" if topic else "") if key else ""
+    raw = _ask(a, "summary", [cited(p.text, p.cites) for p in (*key, *open_[:2])],
+               topic=f" about {topic}" if topic else "") if key else ""
     head = re.search(r"(?im)^\W*headline\W*:\s*(.+)$", raw)
     body = re.search(r"(?is)\bsummary\W*:\s*(.+)", raw)
-    srcs = [Source(s.n, s.doc_id, s.title, ctx.texts[s.doc_id], (f"{s.doc_id}:0",)) for s in sources]
-    summary = [_make(s.text, [sources[n - 1].doc_id for n in s.citations], ctx)
+    srcs = [Source(s.n, s.doc_id, s.title, ctx.texts[s.doc_id], (f"{s.doc_id}:0",)) for s in ctx.sources]
+    summary = [_make(s.text, [ctx.sources[n - 1].doc_id for n in s.citations], ctx)
                for s in (cite.verify(body.group(1).strip(), srcs).sentences if body else ()) if s.citations]
-    headline = cite.strip_markers(head.group(1)).strip(" *\"'.") if head else ""
-    if not (3 <= len(headline.split()) <= 16 and any(_supported(_sentence_case(headline, ctx), d, ctx) for d in ctx.texts)):
-        counts = {s.n: sum(s.n in p.cites for p in key) for s in sources}
-        headline = f"Briefing: {topic}" if topic else sources[max(counts, key=lambda n: (counts[n], -n)) - 1].title
+    headline = _clean(head.group(1).strip(" *#")).rstrip(".") if head else ""
+    headline = headline.replace('"', "") if headline.count('"') % 2 else headline
+    checked = _sentence_case(headline, ctx)
+    if not (3 <= len(headline.split()) <= 16 and any(_supported(checked, d, ctx) for d in ctx.texts)):
+        counts = {s.n: sum(s.n in p.cites for p in key) for s in ctx.sources}
+        headline = f"Briefing: {topic}" if topic else ctx.sources[max(counts, key=lambda n: (counts[n], -n)) - 1].title
     return headline, tuple(summary[:SUMMARY]) or tuple(key[:2])
 
 
@@ -271,52 +283,72 @@ def _sentence_case(headline: str, ctx: _Ctx) -> str:
 
 
 def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Contrast, ...]:
-    """Differences the model finds in pairs of passages, each side kept only when found in its article.
+    """Differences the model finds among the facts, then likely ones found without it (see `_differ`).
 
-    The pairs: a paragraph that negates or limits something, and the closest paragraph of another
-    story (where outlets tend to diverge).
+    The model sees, first, the closest cross-story sentence pairs where one side negates or limits
+    something, then each article's digest facts.
     """
-    pairs = _pairs(digests, a.index.embedder, ctx)
-    shown = [f"Pair {i}:\n[{n1}] {p1}\n[{n2}] {p2}" for i, ((n1, p1), (n2, p2)) in enumerate(pairs, 1)]
-    raw = _complete(a, "differ", "pairs", shown) if shown else ""
+    if len(set(ctx.story.values())) < 2:
+        return ()
+    pairs = _sentence_pairs(digests, a.index.embedder, ctx)
+    rows = [side for one, other, _ in pairs[:PAIRS] for side in (one, other)]
+    rows += [(ctx.number[d.doc_id], d.facts[i].text) for i in range(MAX_FACTS) for d in digests if i < len(d.facts)]
+    listed = sorted(dict.fromkeys((n, " ".join(t.split())) for n, t in rows), key=lambda r: r[0])
     by_n = {n: d for d, n in ctx.number.items()}
     out: list[Contrast] = []
-    for m in (_SIDES.search(line) for line in raw.splitlines()):
-        if not m or len(out) >= CONFLICTS:
-            continue
-        (n1, t1), (n2, t2) = (int(m.group(1)), _clean(m.group(2))), (int(m.group(3)), _clean(m.group(4)))
-        if n1 not in by_n or n2 not in by_n or ctx.story[by_n[n1]] == ctx.story[by_n[n2]] or overlap(t1, t2) > 0.8:
-            continue
-        if _supported(t1, by_n[n1], ctx) and _supported(t2, by_n[n2], ctx):
-            out.append(Contrast((_make(t1, [by_n[n1]], ctx), _make(t2, [by_n[n2]], ctx))))
-    return tuple(out)
+    for m in (_SIDES.search(line) for line in _ask(a, "differ", [f"[{n}] {t}" for n, t in listed]).splitlines()):
+        if m and int(m.group(1)) in by_n and int(m.group(3)) in by_n:
+            out += _differ((int(m.group(1)), _clean(m.group(2))), (int(m.group(3)), _clean(m.group(4))), by_n, ctx)
+    for one, other, strict in pairs:
+        if strict and not any(overlap(t, p.text) > 0.5 for c in out for p in c.sides for t in (one[1], other[1])):
+            out += _differ(one, other, by_n, ctx)
+    return tuple(out[:CONFLICTS])
 
 
-def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple[tuple[int, str], tuple[int, str]]]:
-    """Up to PAIRS (negating paragraph, closest paragraph of another story), closest first."""
-    rows: list[tuple[str, str]] = []
+def _differ(one: tuple[int, str], other: tuple[int, str], by_n: dict[int, str], ctx: _Ctx) -> list[Contrast]:
+    """The two sides when each is found in its own article and not in the other's (else they agree on it)."""
+    (d1, t1), (d2, t2) = (by_n[one[0]], one[1]), (by_n[other[0]], other[1])
+    if ctx.story[d1] == ctx.story[d2] or not (_supported(t1, d1, ctx) and _supported(t2, d2, ctx)):
+        return []
+    if _supported(t1, d2, ctx) or _supported(t2, d1, ctx):
+        return []
+    return [Contrast((_make(t1, [d1], ctx), _make(t2, [d2], ctx)))]
+
+
+def _sentence_pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx
+                    ) -> list[tuple[tuple[int, str], tuple[int, str], bool]]:
+    """Closest cross-story sentence pairs where only one side negates or limits something, best
+    first; `strict` when they are closer still and share a word not every story uses."""
+    rows, words = [], {}
     for d in digests:
-        paras: dict[int, list[str]] = {}
-        for p, _, sentence in body_sentences(ctx.texts[d.doc_id], d.title):
-            paras.setdefault(p, []).append(sentence)
-        rows += [(d.doc_id, " ".join(" ".join(v).split()[:PARA_WORDS])) for v in paras.values()]
+        sentences = [s for _, _, s in body_sentences(ctx.texts[d.doc_id], d.title)]
+        rows += [(d.doc_id, _with_antecedent(sentences, k)) for k in range(len(sentences))]
+        words.setdefault(ctx.story[d.doc_id], set()).update(cite.content_words(ctx.texts[d.doc_id]))
     if len(rows) < 2:
         return []
-    v = np.asarray(embedder.embed([t for _, t in rows]))  # type: ignore[attr-defined]
+    common = set.intersection(*words.values())
+    v = np.asarray(embedder.embed([s for _, s in rows]))  # type: ignore[attr-defined]
     story = np.array([ctx.story[d] for d, _ in rows])
-    negates = np.array([bool(_CONTRAST.search(t)) for _, t in rows])
-    sims = np.where((story[:, None] != story[None, :]) & negates[:, None], v @ v.T, -1.0)
-    out, used, seen = [], set(), set()
+    neg = np.array([bool(_CONTRAST.search(s)) for _, s in rows])
+    sims = np.where((story[:, None] != story[None, :]) & neg[:, None] & ~neg[None, :], v @ v.T, -1.0)
+    out, used = [], set()
     for flat in np.argsort(-sims, axis=None):
         i, j = divmod(int(flat), len(rows))
-        if sims[i, j] < PAIR_SIM or len(out) >= PAIRS:
+        if sims[i, j] < PAIR_SIM or len(out) >= 2 * PAIRS:
             break
-        if i not in used and frozenset((i, j)) not in seen:
-            used.add(i)
-            seen.add(frozenset((i, j)))
-            first, second = sorted((i, j), key=lambda k: ctx.number[rows[k][0]])
-            out.append(((ctx.number[rows[first][0]], rows[first][1]), (ctx.number[rows[second][0]], rows[second][1])))
+        if i not in used and j not in used:
+            used |= {i, j}
+            shared = (cite.content_words(rows[i][1]) & cite.content_words(rows[j][1])) - common
+            (di, si), (dj, sj) = sorted((rows[i], rows[j]), key=lambda r: ctx.number[r[0]])
+            out.append(((ctx.number[di], si), (ctx.number[dj], sj), bool(shared) and sims[i, j] >= STRICT_SIM))
     return out
+
+
+def _with_antecedent(sentences: Sequence[str], k: int) -> str:
+    """The sentence, after the one before it when it opens by pointing back ("This stance...")."""
+    if k and re.match(r"(?:However,\s+)?(?:This|These|That|Those|They|It|Such)\b", sentences[k]):
+        return f"{sentences[k - 1]} {sentences[k]}"
+    return sentences[k]
 
 
 def _clean(side: str) -> str:
@@ -326,65 +358,25 @@ def _clean(side: str) -> str:
     return side if re.search(r"[.!?]$", side) else side + "."
 
 
-def _complete(a: Assistant, kind: str, field: str, items: Sequence[str], **fields: str) -> str:
-    """One cached call with prompts brief_<kind>_*.txt, `field` listing the leading `items` that fit
-    the context. The same prompt to the same model reuses the stored reply."""
-    user = f"brief_{kind}_user"
-    messages = [{"role": "system", "content": a.prompts.text(f"brief_{kind}_system")},
-                {"role": "user", "content": a.prompts.render(user, **{field: ""}, **fields)}]
-    budget = a.llm.n_ctx - MODEL_TOKENS - SAFETY_MARGIN - count_messages(a.llm, messages)
-    kept: list[str] = []
-    for item in items:
-        budget -= a.llm.count_tokens(item) + 1
-        if budget < 0:
-            break
-        kept.append(item)
-    messages[1]["content"] = a.prompts.render(user, **{field: "\n".join(kept)}, **fields)
-    key = hashlib.sha256(json.dumps([FORMAT, a.llm.name, a.settings.temperature, messages]).encode()).hexdigest()
-    path = a.settings.cache_dir / "briefs" / f"{kind}-{key[:16]}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))["text"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        raw, _ = generate(a, messages, MODEL_TOKENS, max_lines=8)
-    except LLMError as e:
-        log.warning("the %s step goes on without the model: %s", kind, e)
-        return ""
-    if a.llm.last.truncated != "timeout":  # a reply cut by the clock is asked again next time
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"text": raw}), encoding="utf-8")
-        except OSError as e:
-            log.warning("cannot cache the %s reply: %s", kind, e)
-    return raw
-
-
 # deterministic parts ---------------------------------------------------------------------------
-def _only(points: Sequence[tuple[_Group, Point]], sources: Sequence[BriefSource], ctx: _Ctx) -> tuple[Contrast, ...]:
+def _only(points: Sequence[tuple[Group, Point]], ctx: _Ctx) -> tuple[Contrast, ...]:
     """Notable facts a single story reports and no other article supports."""
-    if len(set(ctx.story.values())) < 2:
-        return ()
     out = []
-    for g, p in points:
-        if len({ctx.story[d] for d in g.doc_ids}) == 1 and _stories(p, ctx) == 1 and not any(
-                _supported(p.text, d, ctx) for d in ctx.texts if ctx.story[d] != ctx.story[p.doc_ids[0]]):
-            outlet = sources[p.cites[0] - 1].outlet
-            out.append(Contrast((replace(p, text=_lower_first(p.text), lead=f"Only {outlet} reports that"),)))
+    for g, p in points if len(set(ctx.story.values())) > 1 else ():
+        own = ctx.story[p.doc_ids[0]]
+        if {ctx.story[d] for d in (*g.doc_ids, *p.doc_ids)} == {own} and not any(
+                _supported(p.text, d, ctx) for d in ctx.texts if ctx.story[d] != own):
+            first = p.text.split()[0].lower() if p.text.split() else ""
+            text = p.text[0].lower() + p.text[1:] if first in _LOWER_OK else p.text
+            lead = f"Only {ctx.sources[p.cites[0] - 1].outlet} reports that"
+            out.append(Contrast((replace(p, text=text, lead=lead),)))
     return tuple(out[:ONLY])
-
-
-def _lower_first(text: str) -> str:
-    first = text.split()[0] if text.split() else ""
-    return text[0].lower() + text[1:] if first.lower() in _LOWER_OK else text
 
 
 def _open(digests: Sequence[Digest], ctx: _Ctx) -> tuple[Point, ...]:
     out: list[Point] = []
     for d in digests:
-        for s in d.open_questions:
-            if not any(overlap(s, p.text) > 0.6 for p in out):
-                out.append(_make(s, [d.doc_id], ctx))
+        out += [_make(s, [d.doc_id], ctx) for s in d.open_questions if not any(overlap(s, p.text) > 0.6 for p in out)]
     return tuple(out[:OPEN])
 
 
@@ -404,7 +396,9 @@ def render_markdown(b: Brief, with_sources: bool = True) -> str:
     lines += _section("Key points", [cited(_line(p.text), p.cites) for p in b.key_points])
     lines += _section("Where the sources agree", [cited(_line(p.text), p.cites) + f" ({len(p.cites)} of "
                                                   f"{len(b.sources)} sources)" for p in b.agree])
-    lines += _section("Where the sources differ", [_contrast(c, b) for c in b.differ])
+    lines += _section("Where the sources differ", [" ".join(
+        (f"{p.lead} " if p.lead else f"{b.sources[p.cites[0] - 1].outlet} reports: ") + cited(_line(p.text), p.cites)
+        for p in c.sides) for c in b.differ])
     lines += _section("Who said what", [f'**{_line(s.speaker)}** ({_line(s.outlet)}): "{_line(s.said)}" [{s.cite}]'
                                         for s in b.said])
     lines += _section("Open questions", [cited(_line(p.text), p.cites) for p in b.open_questions])
@@ -417,12 +411,6 @@ def render_markdown(b: Brief, with_sources: bool = True) -> str:
 
 def _section(title: str, items: Sequence[str]) -> list[str]:
     return [f"## {title}", ""] + ([f"- {x}" for x in items] or ["None found."]) + [""]
-
-
-def _contrast(c: Contrast, b: Brief) -> str:
-    if len(c.sides) == 1:
-        return f"{c.sides[0].lead} {cited(_line(c.sides[0].text), c.sides[0].cites)}".strip()
-    return " ".join(f"{b.sources[p.cites[0] - 1].outlet} reports: {cited(_line(p.text), p.cites)}" for p in c.sides)
 
 
 def _line(text: str | None) -> str:
@@ -458,8 +446,7 @@ def _points(b: Brief) -> list[Point]:
 
 
 def cited_doc_ids(b: Brief) -> tuple[str, ...]:
-    ids = {d for p in _points(b) for d in p.doc_ids} | {s.doc_id for s in b.said}
-    return tuple(sorted(ids))
+    return tuple(sorted({d for p in _points(b) for d in p.doc_ids} | {s.doc_id for s in b.said}))
 
 
 def sentence_counts(b: Brief) -> tuple[int, int]:

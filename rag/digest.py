@@ -34,7 +34,7 @@ PROMPTS = ("digest_system", "digest_user")
 FORMAT = "digest-2"  # bump when extraction code changes, so cached digests are rebuilt
 MAX_FACTS, MIN_FACTS = 6, 3
 FACT_THRESHOLD = 0.75  # stricter than a citation: a digest fact is reused across the whole brief
-MAX_TOKENS = 200
+MAX_TOKENS = 160
 SAFETY_MARGIN = 48
 
 _ENDS = re.compile(r"[.!?][\"')\]]*$")
@@ -192,7 +192,7 @@ def verify_facts(candidates: list[str], text: str) -> list[Fact]:
     return kept[:MAX_FACTS]
 
 
-def _model_facts(a: Assistant, doc: DocRecord) -> list[str]:
+def _model_facts(a: Assistant, doc: DocRecord) -> tuple[list[str], bool]:
     system = a.prompts.text("digest_system")
     frame = a.prompts.render("digest_user", title=doc.title, text="")
     budget = a.llm.n_ctx - MAX_TOKENS - SAFETY_MARGIN - count_messages(
@@ -201,8 +201,8 @@ def _model_facts(a: Assistant, doc: DocRecord) -> list[str]:
     messages = [{"role": "system", "content": system},
                 {"role": "user", "content": a.prompts.render("digest_user", title=fence(doc.title),
                                                              text=article)}]
-    raw, complete = generate(a, messages, MAX_TOKENS, max_lines=MAX_FACTS + 2)
-    return parse_facts(raw, complete)
+    reply = cached_reply(a, "digest", messages, MAX_TOKENS, max_lines=MAX_FACTS + 2)
+    return parse_facts(reply.text, reply.complete), reply.kept
 
 
 def generate(a: Assistant, messages: list[dict], max_tokens: int, max_lines: int = 0) -> tuple[str, bool]:
@@ -213,12 +213,40 @@ def generate(a: Assistant, messages: list[dict], max_tokens: int, max_lines: int
     try:
         for piece in stream:
             parts.append(piece)
-            lines = [x.strip() for x in "".join(parts).split("\n")[:-1] if x.strip()]
-            if (max_lines and len(lines) >= max_lines) or (len(lines) >= 3 and len(set(lines[-3:])) == 1):
+            *done, current = "".join(parts).split("\n")
+            lines = [x.strip() for x in done if x.strip()]
+            stuck = (len(lines) >= 3 and len(set(lines[-3:])) == 1) or len(current) > 600
+            if (max_lines and len(lines) >= max_lines) or stuck:
                 return "\n".join(lines), True  # whole lines only
     finally:
         getattr(stream, "close", lambda: None)()
     return "".join(parts), a.llm.last.truncated is None
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    complete: bool  # the model ended it (not cut by the token cap)
+    kept: bool  # read from or written to the cache (not cut by the clock, not failed)
+
+
+def cached_reply(a: Assistant, kind: str, messages: list[dict], max_tokens: int, max_lines: int = 0) -> Reply:
+    """`generate`, with the reply stored under cache/replies: the same messages to the same model
+    are answered from disk. A reply cut by the clock is not stored; a failed call gives ""."""
+    key = hashlib.sha256(json.dumps([a.llm.name, a.settings.temperature, max_tokens, messages]).encode())
+    path = a.settings.cache_dir / "replies" / f"{kind}-{key.hexdigest()[:16]}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return Reply(str(stored["text"]), bool(stored["complete"]), True)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        raw, complete = generate(a, messages, max_tokens, max_lines)
+    except LLMError as e:
+        log.warning("the %s step goes on without the model: %s", kind, e)
+        return Reply("", True, False)
+    kept = a.llm.last.truncated != "timeout" and _write(path, {"text": raw, "complete": complete})
+    return Reply(raw, complete, kept)
 
 
 def fit_text(text: str, budget: int, count_tokens: Any) -> str:
@@ -257,12 +285,8 @@ def digest(a: Assistant, doc: DocRecord) -> Digest:
         return cached
     if not doc.text:
         doc = a.index.store.get_document(doc.doc_id) or doc
-    try:
-        facts = verify_facts(_model_facts(a, doc), doc.text)
-        cacheable = a.llm.last.truncated != "timeout"  # a reply cut by the clock is retried next time
-    except LLMError as e:
-        log.warning("digest of %s falls back to extracted sentences: %s", doc.doc_id, e)
-        facts, cacheable = [], False
+    candidates, kept = _model_facts(a, doc)
+    facts = verify_facts(candidates, doc.text)
     if len(facts) < MIN_FACTS:
         used = {f.quote for f in facts}
         extra = [f for f in extractive_facts(doc.text, doc.title) if f.quote not in used]
@@ -270,8 +294,8 @@ def digest(a: Assistant, doc: DocRecord) -> Digest:
     d = Digest(doc.doc_id, doc.title, doc.publisher, doc.date, doc.source_path, tuple(facts),
                tuple(find_quotes(doc.text)), tuple(find_open_questions(doc.text)), a.llm.name,
                a.prompts.version(*PROMPTS))
-    if cacheable:
-        _save(path, d)
+    if kept:  # a reply cut by the clock or a failed call is retried next time
+        _write(path, digest_to_dict(d))
     return d
 
 
@@ -292,14 +316,16 @@ def _load(path: Path) -> Digest | None:
         return None
 
 
-def _save(path: Path, d: Digest) -> None:
+def _write(path: Path, data: dict[str, Any]) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(digest_to_dict(d), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, path)
+        return True
     except OSError as e:  # a cache that cannot be written only costs time
-        log.warning("cannot cache the digest at %s: %s", path, e)
+        log.warning("cannot write the cache file %s: %s", path, e)
+        return False
 
 
 # one article: `rag summarize` and the chat's "summarize the ... article" --------------------------

@@ -42,7 +42,7 @@ def test_ingest_sources_show_and_ask(tmp_path: Path):
     corpus = tmp_path / "seeds"
     shutil.copytree(SEEDS, corpus)
     first = run("ingest", str(corpus))
-    assert first.exit_code == 0 and first.output.startswith("3 added")
+    assert first.exit_code == 0 and "3 added" in first.output
     again = run("ingest", str(corpus))
     assert again.exit_code == 0 and "3 unchanged" in again.output
     rows = json.loads(run("sources", "--json").output)
