@@ -20,8 +20,9 @@ from rag.types import Citation, Sentence, Source
 # keep most nouns and names (0.7-1.0 in our tests); a claim from the model's own memory shares
 # only topic words (Iran, talks) and those that repeat the question are not counted, so it lands
 # well under half. Numbers, dates and names are checked separately and cap the score.
-SUPPORT_THRESHOLD: float = 0.5
+SUPPORT_THRESHOLD: float = 0.6  # 0.5 -> 0.6 measured on the seed suite: unanswerable 0.71 -> 1.00, accuracy 0.86 -> 0.82
 ADD_THRESHOLD: float = 0.65  # a citation the model did not make needs clearer support
+_INCOMPLETE = re.compile(r"\b(?:in|on|at|of|to|the|a|an|was|were|is|are|by|for|with|and|or|from)\W*$", re.I)
 _KEY_TERM_CAP = SUPPORT_THRESHOLD / 2  # the score when a number, date or name is missing
 
 STOPWORDS = frozenset(
@@ -245,6 +246,8 @@ def _support(sentence: str, source_text: str, question: str) -> tuple[float, str
     terms = key_terms(sentence)
     found = {w: _found_in(w, prep) for w in words | terms}
     asked = content_words(question)
+    if _INCOMPLETE.search(sentence) and not sentence.rstrip().endswith("?"):  # cut off: "... take place in"
+        return 0.0, "", 0
     new = {w for w in words if not _matches(w, asked)}
     if asked and not new:  # a sentence that only echoes the question asserts nothing checkable
         return 0.0, "", 0

@@ -31,7 +31,7 @@ from rag.store import DocRecord
 log = logging.getLogger(__name__)
 
 PROMPTS = ("digest_system", "digest_user")
-FORMAT = "digest-2"  # bump when extraction code changes, so cached digests are rebuilt
+FORMAT = "digest-4"  # bump when extraction code changes, so cached digests are rebuilt
 MAX_FACTS, MIN_FACTS = 6, 3
 FACT_THRESHOLD = 0.75  # stricter than a citation: a digest fact is reused across the whole brief
 MAX_TOKENS = 160
@@ -185,8 +185,11 @@ def parse_facts(raw: str, complete: bool = True) -> list[str]:
 def verify_facts(candidates: list[str], text: str) -> list[Fact]:
     """Keep the candidates the article supports, each with its best quote; near-duplicates once."""
     kept: list[Fact] = []
+    sentences = [s for _, _, s in body_sentences(text)] or [""]
     for c in candidates:
         score, quote = cite.support(c, text)
+        single = max(sentences, key=lambda s: cite.support(c, s)[0])  # one body sentence, if it will do
+        quote = single if cite.support(c, single)[0] >= cite.support(c, quote)[0] else quote
         if score >= FACT_THRESHOLD and quote and not any(overlap(c, f.text) > 0.7 for f in kept):
             kept.append(Fact(c, quote, round(score, 3), "model"))
     return kept[:MAX_FACTS]
@@ -343,13 +346,13 @@ def render_digest_markdown(d: Digest) -> str:
     meta = " · ".join(x for x in (d.publisher, d.date, f"`{d.doc_id}`") if x)
     lines = [f"# {_one_line(d.title)}", "", meta, "", "## Key facts", ""]
     for f in d.facts:
-        lines.append(f"- {_one_line(f.text)} [1]")
+        lines.append(f"- {_cite_one(_one_line(f.text))}")
         if f.quote != f.text:
             lines.append(f"  > {_one_line(f.quote)}")
     lines += ["", "## Who said what", ""]
     lines += [f'- **{_one_line(q.speaker)}**: "{_one_line(q.said)}" [1]' for q in d.quotes] or ["- None found."]
     lines += ["", "## Open questions", ""]
-    lines += [f"- {_one_line(s)} [1]" for s in d.open_questions] or ["- None found."]
+    lines += [f"- {_cite_one(_one_line(s))}" for s in d.open_questions] or ["- None found."]
     where = ", ".join(x for x in (d.publisher, d.date) if x)
     lines += ["", "## Source", "", f"[1] {_one_line(d.title)}" + (f" - {where}" if where else "")
               + f" (`{d.doc_id}`, {Path(d.source_path).name})", ""]
@@ -358,6 +361,10 @@ def render_digest_markdown(d: Digest) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _cite_one(text: str) -> str:
+    return f"{text[:-1]} [1]{text[-1]}" if re.search(r"[\w)%\"'][.!?]$", text) else f"{text} [1]"
 
 
 def find_doc_for_request(text: str, docs: dict[str, DocRecord]) -> str | None:
