@@ -16,7 +16,7 @@ from typing import Sequence
 
 from rag.types import Citation, Sentence, Source
 
-# Half of the claim's content words must be in the source. Faithful paraphrases by a small model
+# 60% of the claim's content words must be in the source. Faithful paraphrases by a small model
 # keep most nouns and names (0.7-1.0 in our tests); a claim from the model's own memory shares
 # only topic words (Iran, talks) and those that repeat the question are not counted, so it lands
 # well under half. Numbers, dates and names are checked separately and cap the score.
