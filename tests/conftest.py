@@ -28,7 +28,8 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def tiny_settings(workspace: Path, **changes: object) -> Settings:
-    return load_settings({"workspace": workspace, "model": TINY, "n_ctx": 2048, **changes}, environ={})
+    # one thread: llama.cpp spin-waits, so two threads on two busy cores run far slower than one
+    return load_settings({"workspace": workspace, "model": TINY, "n_ctx": 2048, "n_threads": 1, **changes}, environ={})
 
 
 @pytest.fixture(scope="session")
