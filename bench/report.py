@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+from rag.evaluate import percentile  # noqa: F401 - re-exported for the sections
 
 
 @dataclass
@@ -33,16 +34,6 @@ class Result:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the section did not run (a missing module, an install failure)
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile, linear between closest ranks (numpy's default); None for no values."""
-    if not values:
-        return None
-    xs = sorted(values)
-    pos = (len(xs) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def fmt(value: Any, digits: int = 1) -> str:
