@@ -1,8 +1,11 @@
 """Shared fixtures: real Chroma in temp dirs, the real ONNX embedder and the tiny real GGUF model."""
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -67,3 +70,26 @@ def tiny_assistant(seeded_workspace: Path, seeded_index, tiny_llm):
 @pytest.fixture
 def prompts() -> Prompts:
     return Prompts(PROJECT_ROOT / "prompts")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_seeds(workspace: Path, embedder, llm, **changes: object) -> Iterator[tuple]:
+    """The chat app on a free loopback port over a fresh workspace holding the seeds: (demo, settings, index)."""
+    from rag import ui  # gradio is slow to import; only the app tests need it
+
+    settings = tiny_settings(workspace, **changes)
+    index = app.open_index(settings, embedder)
+    ingest([SEEDS], index.store, embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+           max_bytes=int(settings.max_file_mb * 1e6))
+    demo = ui.launch(settings, port=free_port(), prevent_thread_lock=True, quiet=True,
+                     assistant_factory=lambda s, idx: app.assistant(s, idx, llm), index_factory=lambda s: index)
+    try:
+        yield demo, settings, index
+    finally:
+        demo.close()

@@ -3,17 +3,14 @@ see the verified answer's source card with its highlighted quote, and no script 
 Saves test-artifacts/chat.png."""
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
 
-from rag import app, ui
 from rag.config import PROJECT_ROOT
-from rag.ingest.pipeline import ingest
 
-from conftest import SEEDS, tiny_settings
+from conftest import SEEDS, serve_seeds
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -29,27 +26,14 @@ HOSTILE = ('<script>window.__xss = 1</script><img src=x onerror="window.__xss = 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture()
 def chat_url(tmp_path: Path, embedder, tiny_llm):
-    settings = tiny_settings(tmp_path / "ws", max_tokens=48, k=4)
-    index = app.open_index(settings, embedder)
-    ingest([SEEDS], index.store, embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
-           max_bytes=int(settings.max_file_mb * 1e6))
-    demo = ui.launch(settings, port=free_port(), prevent_thread_lock=True, quiet=True,
-                     assistant_factory=lambda s, idx: app.assistant(s, idx, tiny_llm), index_factory=lambda s: index)
-    try:
+    with serve_seeds(tmp_path / "ws", embedder, tiny_llm, max_tokens=48, k=4) as (demo, _, _):
         hostile = tmp_path / "atlantis.txt"
         hostile.write_text(HOSTILE, encoding="utf-8")
         Client(demo.local_url, verbose=False).predict([handle_file(str(hostile))], api_name="/upload")
         yield demo.local_url
-    finally:
-        demo.close()
 
 
 def test_answer_shows_a_source_card_with_the_quote_highlighted(chat_url: str):

@@ -3,7 +3,6 @@ requests see their place in the queue, no answer is mixed up with another sessio
 bounded. Bounded in requests (16) and time."""
 from __future__ import annotations
 
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,9 +10,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
-from rag import app, ui
-from rag.ingest.pipeline import ingest
-from tests.conftest import SEEDS, tiny_settings
+from tests.conftest import serve_seeds
 
 pytestmark = pytest.mark.slow
 QUESTIONS = [
@@ -31,19 +28,9 @@ def rss_mb() -> float:
     return 0.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_eight_sessions_at_once(tmp_path: Path, embedder, tiny_llm):
-    s = tiny_settings(tmp_path / "ws", max_tokens=24, k=3)
-    index = app.open_index(s, embedder)
-    ingest([SEEDS], index.store, embedder, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap, max_bytes=10**7)
-    demo = ui.launch(s, port=free_port(), prevent_thread_lock=True, quiet=True,
-                     assistant_factory=lambda st, idx: app.assistant(st, idx, tiny_llm), index_factory=lambda st: index)
-    try:
+    with serve_seeds(tmp_path / "ws", embedder, tiny_llm, max_tokens=24, k=3) as (demo, _, _):
         clients = [Client(demo.local_url, verbose=False) for _ in QUESTIONS]
         before = rss_mb()
         t0 = time.monotonic()
@@ -65,5 +52,3 @@ def test_eight_sessions_at_once(tmp_path: Path, embedder, tiny_llm):
                 assert {c["doc_id"] for c in a["citations"]} <= own
         assert time.monotonic() - t0 < 600
         assert rss_mb() - before < 300, (before, rss_mb())
-    finally:
-        demo.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,16 +19,11 @@ from rag.ask import ask
 from rag.cli import cli
 from rag.config import PROJECT_ROOT
 from rag.errors import LLMError, StoreError
-from tests.conftest import SEEDS, tiny_settings
+from tests.conftest import SEEDS, free_port, tiny_settings
 
 pytestmark = pytest.mark.slow
 TINY_GGUF = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import httpx
@@ -11,38 +10,23 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from rag import app, ui, ui_render
+from rag import ui, ui_render
 from rag.errors import ConfigError, ModelError
-from rag.ingest.pipeline import ingest
 from rag.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
 
-from conftest import SEEDS, tiny_settings
+from conftest import SEEDS, free_port, serve_seeds, tiny_settings
 
 SEED_IDS = {p.stem for p in SEEDS.iterdir() if p.is_file()}
 S000 = next(d for d in SEED_IDS if d.startswith("000_"))
 QUESTION = "Which country mediated the indirect talks between Iran and the US?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, embedder, tiny_llm):
     """The app on a free loopback port over a fresh workspace holding the seeds."""
-    ws = tmp_path_factory.mktemp("ui") / "ws"
-    settings = tiny_settings(ws, max_tokens=48, k=4)
-    index = app.open_index(settings, embedder)
-    ingest([SEEDS], index.store, embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
-           max_bytes=int(settings.max_file_mb * 1e6))
-    demo = ui.launch(settings, port=free_port(), prevent_thread_lock=True, quiet=True,
-                     assistant_factory=lambda s, idx: app.assistant(s, idx, tiny_llm), index_factory=lambda s: index)
-    try:
-        yield demo, settings, Client(demo.local_url, verbose=False), index
-    finally:
-        demo.close()
+    with serve_seeds(tmp_path_factory.mktemp("ui") / "ws", embedder, tiny_llm, max_tokens=48, k=4) as (demo, s, idx):
+        yield demo, s, Client(demo.local_url, verbose=False), idx
 
 
 def test_ask_cites_only_retrieved_seed_articles(served):
