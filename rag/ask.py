@@ -83,7 +83,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if not docs:
         raise EmptyIndexError("nothing is ingested yet; run: rag ingest seeds/")
     standalone = rewrite(a, question, history) if history else question
-    hits = retrieve(a.index, standalone, k or s.k, doc_ids)
+    hits = retrieve(a.index, standalone, k or s.k, doc_ids, all_docs=docs)
     retrieve_ms = (time.perf_counter() - t0) * 1000
     best = max((h.similarity or 0.0 for h in hits), default=0.0)
     if not hits or best < s.min_relevance:

@@ -48,9 +48,13 @@ class Index:
 
 
 def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = None,
-             weights: Weights = Weights(), mode: str = "hybrid") -> list[Hit]:
-    """The k best chunks for `query`, optionally only from `doc_ids`; mode: hybrid | dense | lexical."""
-    all_docs = index.documents()
+             weights: Weights = Weights(), mode: str = "hybrid",
+             all_docs: dict[str, DocRecord] | None = None) -> list[Hit]:
+    """The k best chunks for `query`, optionally only from `doc_ids`; mode: hybrid | dense | lexical.
+
+    `all_docs` is the registry when the caller has just read it (saves a second read per query).
+    """
+    all_docs = index.documents() if all_docs is None else all_docs
     docs = {d: r for d, r in all_docs.items() if d in set(doc_ids)} if doc_ids else all_docs
     if not docs:
         return []
