@@ -3,9 +3,11 @@ the sources agree and differ, who said what, open questions, numbered sources), 
 
 Facts of the per-article digests (`rag.digest`) are grouped across articles by embedding similarity.
 A point cites every article whose text supports it (`cite.support`); a sentence whose citation does
-not check out is dropped, never shown as cited. The model writes the headline and summary and is
-asked for differences; its replies are verified the same way and cached like the digests, so a
-repeated briefing calls no model.
+not check out is dropped, never shown as cited. The model writes only the headline and summary; they
+are verified the same way and cached like the digests, so a repeated briefing calls no model.
+Differences are found without the model: close sentence pairs from different stories where one side
+negates or limits what the other says, kept only when each side is in its own article and not in the
+other's. (The 1.5B model, asked for differences, paired identical facts; none survived checking.)
 
 Does not decide what is true: "agree" means close in meaning and found in each cited article; a
 difference is two statements on one point that each article makes and the other does not.
@@ -22,7 +24,8 @@ import numpy as np
 
 from rag import cite
 from rag.ask import Assistant
-from rag.digest import MAX_FACTS, Digest, body_sentences, cached_reply, digest, overlap
+from rag.digest import Digest, cached_reply, digest, overlap
+from rag.extract import body_sentences
 from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
 from rag.llm import count_messages
 from rag.retrieve import retrieve
@@ -35,13 +38,13 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is
 CLUSTER_SIM = 0.65  # seeds: same-fact paraphrases across outlets 0.66-0.83, different facts <= 0.60
 TOPIC_SIM = 0.30  # a fact at least this close to the topic ranks before the others
 ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds nearly every word
-PAIR_SIM, STRICT_SIM, PAIRS = 0.5, 0.55, 3  # cross-story sentence pairs: shown to the model; shown as is
-KEY_POINTS, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 4, 3, 4, 6, 4, 3
+PAIR_SIM, STRICT_SIM = 0.5, 0.55  # cross-story sentence pairs: each sentence in its closest pair only;
+# a pair this close (and sharing a rarer word) may be a difference
+KEY_POINTS, PEOPLE, AGREE, ONLY, CONFLICTS, SAID, OPEN, SUMMARY = 6, 2, 4, 3, 4, 6, 4, 3
 MODEL_TOKENS, SAFETY_MARGIN = 160, 48
+BRIEF_WORDS = 500  # about one page
 _CONTRAST = re.compile(r"\b(?:not|no|never|outside|without|refus\w*|reject\w*|den(?:y|ied|ies)|fail\w*|"
                        r"rather than|limited to|exclud\w*|however|but)\b", re.IGNORECASE)
-_SIDES = re.compile(r"\[(\d{1,3})\]\s*(.+?)\s*\|\s*\[(\d{1,3})\]\s*(.+)")
-_LOWER_OK = frozenset("the a an this these those both it its there some many most several one two".split())
 
 
 @dataclass(frozen=True)
@@ -114,31 +117,39 @@ class _Ctx:
     number: dict[str, int]  # doc id -> source number
     story: dict[str, str]  # doc id -> story (near-duplicates share one)
     sources: tuple[BriefSource, ...]
+    names: frozenset[str]  # words the articles capitalise mid-sentence and never write in lower case
 
 
-def brief(a: Assistant, topic: str | None = None, doc_ids: Sequence[str] | None = None, words: int = 400,
+def names_in(texts: Sequence[str]) -> frozenset[str]:
+    joined = " ".join(texts)
+    lower = set(re.findall(r"\b[a-z][\w'-]*", joined))
+    return frozenset(w for w in re.findall(r"(?<=[a-z,;] )[A-Z][\w'-]*", joined) if w.lower() not in lower)
+
+
+def brief(a: Assistant, topic: str | None = None, doc_ids: Sequence[str] | None = None, words: int = BRIEF_WORDS,
           progress: Progress | None = None) -> Brief:
     """Brief the indexed articles (or those `doc_ids` names, or those about `topic`) in about `words` words."""
     docs = select_documents(a, topic, doc_ids)
     sources = tuple(BriefSource(n, d, r.title, r.publisher, r.date, Path(r.source_path).name)
                     for n, (d, r) in enumerate(docs.items(), 1))
-    total, tick = len(docs) + 3, progress or (lambda done, total, label: None)
+    total, tick = len(docs) + 2, progress or (lambda done, total, label: None)
     digests = []
     for i, s in enumerate(sources):
         tick(i, total, f"digest {s.doc_id}")
         digests.append(digest(a, docs[s.doc_id]))
     tick(len(docs), total, "grouping facts")
     texts = {d: r.text or getattr(a.index.store.get_document(d), "text", "") for d, r in docs.items()}
-    ctx = _Ctx(texts, {s.doc_id: s.n for s in sources}, {d: r.cluster for d, r in docs.items()}, sources)
+    ctx = _Ctx(texts, {s.doc_id: s.n for s in sources}, {d: r.cluster for d, r in docs.items()}, sources,
+               names_in(list(texts.values())))
     groups = group_facts(digests, a.index.embedder, topic, ctx.story)
     points = [(g, p) for g in groups[: KEY_POINTS + AGREE + 3 * ONLY] if (p := _point(g, ctx))]
     key = tuple(p for _, p in points[:KEY_POINTS])
+    key = key[:1] + _people(digests, key, ctx) + key[1:]
     agree = tuple(p for _, p in points if _stories(p, ctx) >= 2)[:AGREE]
     open_ = _open(digests, ctx)
     tick(len(docs) + 1, total, "writing the summary")
     headline, summary = _summarise(a, topic, key, open_, ctx)
-    tick(len(docs) + 2, total, "finding differences")
-    differ = _conflicts(a, digests, ctx) + _only(points, ctx)
+    differ = _conflicts(digests, a.index.embedder, ctx) + _only(points, ctx)
     said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id,
                       sources[ctx.number[d.doc_id] - 1].outlet) for d in digests for q in d.quotes)[:SAID]
     tick(total, total, "done")
@@ -267,42 +278,26 @@ def _summarise(a: Assistant, topic: str | None, key: Sequence[Point], open_: Seq
     summary = [_make(s.text, [ctx.sources[n - 1].doc_id for n in s.citations], ctx)
                for s in (cite.verify(body.group(1).strip(), srcs).sentences if body else ()) if s.citations]
     headline = _clean(head.group(1).strip(" *#")).rstrip(".") if head else ""
-    headline = headline.replace('"', "") if headline.count('"') % 2 else headline
-    checked = _sentence_case(headline, ctx)
-    if not (3 <= len(headline.split()) <= 16 and any(_supported(checked, d, ctx) for d in ctx.texts)):
-        counts = {s.n: sum(s.n in p.cites for p in key) for s in ctx.sources}
-        headline = f"Briefing: {topic}" if topic else ctx.sources[max(counts, key=lambda n: (counts[n], -n)) - 1].title
+    headline = _sentence_case(headline.replace('"', "") if headline.count('"') % 2 else headline, ctx)
+    if not (3 <= len(headline.split()) <= 16 and any(_supported(headline, d, ctx) for d in ctx.texts)):
+        titles = [s.title for s in sorted(ctx.sources, key=lambda s: -sum(s.n in p.cites for p in key))]
+        short = [t.rstrip(".") for t in [p.text for p in key[:1]] + titles if len(t.split()) <= 14]
+        headline = short[0] if short else f"Briefing: {topic}" if topic else " ".join(titles[0].split()[:14]) + "..."
     return headline, tuple(summary[:SUMMARY]) or tuple(key[:2])
 
 
 def _sentence_case(headline: str, ctx: _Ctx) -> str:
-    """Title Case words the articles use in lower case are lowered, so they are not checked as names."""
-    lower = set(re.findall(r"\b[a-z][a-z'-]+", " ".join(ctx.texts.values())))
+    """Title Case words other than names are lowered, so only names are checked as names."""
     words = headline.split()
-    return " ".join(words[:1] + [w.lower() if w.lower().strip(",:;'\"") in lower else w for w in words[1:]])
+    return " ".join(words[:1] + [w if w.strip(",:;'\"") in ctx.names else w.lower() for w in words[1:]])
 
 
-def _conflicts(a: Assistant, digests: Sequence[Digest], ctx: _Ctx) -> tuple[Contrast, ...]:
-    """Differences the model finds among the facts, then likely ones found without it (see `_differ`).
-
-    The model sees, first, the closest cross-story sentence pairs where one side negates or limits
-    something, then each article's digest facts.
-    """
+def _conflicts(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> tuple[Contrast, ...]:
+    """Statements on one point that one story makes and another contradicts or limits (see `_pairs`)."""
     if len(set(ctx.story.values())) < 2:
         return ()
-    pairs = _sentence_pairs(digests, a.index.embedder, ctx)
-    rows = [side for one, other, _ in pairs[:PAIRS] for side in (one, other)]
-    rows += [(ctx.number[d.doc_id], d.facts[i].text) for i in range(MAX_FACTS) for d in digests if i < len(d.facts)]
-    listed = sorted(dict.fromkeys((n, " ".join(t.split())) for n, t in rows), key=lambda r: r[0])
     by_n = {n: d for d, n in ctx.number.items()}
-    out: list[Contrast] = []
-    for m in (_SIDES.search(line) for line in _ask(a, "differ", [f"[{n}] {t}" for n, t in listed]).splitlines()):
-        if m and int(m.group(1)) in by_n and int(m.group(3)) in by_n:
-            out += _differ((int(m.group(1)), _clean(m.group(2))), (int(m.group(3)), _clean(m.group(4))), by_n, ctx)
-    for one, other, strict in pairs:
-        if strict and not any(overlap(t, p.text) > 0.5 for c in out for p in c.sides for t in (one[1], other[1])):
-            out += _differ(one, other, by_n, ctx)
-    return tuple(out[:CONFLICTS])
+    return tuple(c for one, other in _pairs(digests, embedder, ctx) for c in _differ(one, other, by_n, ctx))[:CONFLICTS]
 
 
 def _differ(one: tuple[int, str], other: tuple[int, str], by_n: dict[int, str], ctx: _Ctx) -> list[Contrast]:
@@ -315,10 +310,9 @@ def _differ(one: tuple[int, str], other: tuple[int, str], by_n: dict[int, str], 
     return [Contrast((_make(t1, [d1], ctx), _make(t2, [d2], ctx)))]
 
 
-def _sentence_pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx
-                    ) -> list[tuple[tuple[int, str], tuple[int, str], bool]]:
-    """Closest cross-story sentence pairs where only one side negates or limits something, best
-    first; `strict` when they are closer still and share a word not every story uses."""
+def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    """Closest cross-story sentence pairs where only one side negates or limits something and both
+    share a word that not every story uses, best first."""
     rows, words = [], {}
     for d in digests:
         sentences = [s for _, _, s in body_sentences(ctx.texts[d.doc_id], d.title)]
@@ -334,13 +328,15 @@ def _sentence_pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx
     out, used = [], set()
     for flat in np.argsort(-sims, axis=None):
         i, j = divmod(int(flat), len(rows))
-        if sims[i, j] < PAIR_SIM or len(out) >= 2 * PAIRS:
+        if sims[i, j] < PAIR_SIM or len(out) >= CONFLICTS:
             break
-        if i not in used and j not in used:
-            used |= {i, j}
-            shared = (cite.content_words(rows[i][1]) & cite.content_words(rows[j][1])) - common
+        if i in used or j in used:
+            continue
+        used |= {i, j}
+        shared = (cite.content_words(rows[i][1]) & cite.content_words(rows[j][1])) - common
+        if shared and sims[i, j] >= STRICT_SIM:
             (di, si), (dj, sj) = sorted((rows[i], rows[j]), key=lambda r: ctx.number[r[0]])
-            out.append(((ctx.number[di], si), (ctx.number[dj], sj), bool(shared) and sims[i, j] >= STRICT_SIM))
+            out.append(((ctx.number[di], si), (ctx.number[dj], sj)))
     return out
 
 
@@ -366,11 +362,24 @@ def _only(points: Sequence[tuple[Group, Point]], ctx: _Ctx) -> tuple[Contrast, .
         own = ctx.story[p.doc_ids[0]]
         if {ctx.story[d] for d in (*g.doc_ids, *p.doc_ids)} == {own} and not any(
                 _supported(p.text, d, ctx) for d in ctx.texts if ctx.story[d] != own):
-            first = p.text.split()[0].lower() if p.text.split() else ""
-            text = p.text[0].lower() + p.text[1:] if first in _LOWER_OK else p.text
+            first = p.text.split()[0] if p.text.split() else ""
+            text = p.text if first in ctx.names or first.isupper() else p.text[:1].lower() + p.text[1:]
             lead = f"Only {ctx.sources[p.cites[0] - 1].outlet} reports that"
             out.append(Contrast((replace(p, text=text, lead=lead),)))
     return tuple(out[:ONLY])
+
+
+def _people(digests: Sequence[Digest], shown: Sequence[Point], ctx: _Ctx) -> tuple[Point, ...]:
+    """Who took part: for people the articles name with a role but `shown` leaves out, the sentence
+    that names them (one sentence may name several)."""
+    named, out = " ".join(p.text for p in shown).lower(), []
+    for d in digests:
+        for person in d.people:
+            if len(out) < PEOPLE and not re.search(rf"\b{re.escape(person.name.split()[-1].lower())}\b", named):
+                also = [x for x in ctx.texts if x != d.doc_id and _supported(person.sentence, x, ctx, ALSO_THRESHOLD)]
+                out.append(_make(person.sentence, [d.doc_id, *also], ctx))
+                named += " " + person.sentence.lower()
+    return tuple(out)
 
 
 def _open(digests: Sequence[Digest], ctx: _Ctx) -> tuple[Point, ...]:
@@ -403,7 +412,7 @@ def render_markdown(b: Brief, with_sources: bool = True) -> str:
                                         for s in b.said])
     lines += _section("Open questions", [cited(_line(p.text), p.cites) for p in b.open_questions])
     if with_sources:
-        lines += ["## Sources", ""] + [f"{s.n}. [{s.n}] {_line(s.title)}"
+        lines += ["## Sources", ""] + [f"- [{s.n}] {_line(s.title)}"
                                        + "".join(f" - {_line(x)}" for x in (s.publisher, s.date) if x)
                                        + f" (`{s.doc_id}`, {s.file})" for s in b.sources] + [""]
     return "\n".join(lines)

@@ -26,43 +26,21 @@ from rag.ask import Assistant
 from rag.context import fence
 from rag.errors import EmptyIndexError, LLMError, UnknownSourceError
 from rag.llm import count_messages
+from rag.extract import ENDS, Person, Quote, body_sentences, find_open_questions, find_people, find_quotes
 from rag.store import DocRecord
 
 log = logging.getLogger(__name__)
 
 PROMPTS = ("digest_system", "digest_user")
-FORMAT = "digest-4"  # bump when extraction code changes, so cached digests are rebuilt
+FORMAT = "digest-5"  # bump when extraction code changes, so cached digests are rebuilt
 MAX_FACTS, MIN_FACTS = 6, 3
 FACT_THRESHOLD = 0.75  # stricter than a citation: a digest fact is reused across the whole brief
 MAX_TOKENS = 160
 SAFETY_MARGIN = 48
 
-_ENDS = re.compile(r"[.!?][\"')\]]*$")
-_LEADING = frozenset("while as but and however although though when after meanwhile still yet then so also "
-                     "despite in on at for".split())
-_NOUNS = (r"officials?|residents?|spokes(?:man|woman|person)|ministers?|diplomats?|analysts?|sources?|"
-          r"observers?|experts?|negotiators?|envoys?|representatives?|critics?|leaders?|witness(?:es)?|"
-          r"members?|aides?|advis[eo]rs?|lawmakers?|people|person|students?|officers?|citizens?")
-_GROUP = rf"(?:(?:an?|the|one|two|three|several|some|many|another)\s+)?(?:[A-Za-z-]+\s+){{0,3}}?(?:{_NOUNS})\b"
-_NAME = r"[A-Z][\w'.-]*(?:\s+(?:[A-Z][\w'.-]*|of|al|bin|de|van|von))*"
-_WHO = rf"(?P<who>{_GROUP}|{_NAME})"
-_VERB = (r"(?:said|says|told|noted|notes|added|stated|warned|explained|stressed|insisted|argued|declared|"
-         r"announced|remarked|wrote|described|describes|called|calls|termed|terms|deemed|labell?ed|dubbed|"
-         r"emphasi[sz]ed|put it)")
-_SAID = r'"(?P<said>[^"]{2,400}?)[,.]?"'
-_QUOTE_PATTERNS = tuple(re.compile(p) for p in (
-    rf"{_SAID}\s*,?\s*{_VERB}\s+{_WHO}",                                   # "...," said one official
-    rf"{_SAID}\s*,?\s*{_WHO}\s+{_VERB}\b",                                 # "...," Araghchi said
-    rf"\b[Aa]s\s+{_WHO}\s+{_VERB},?\s*{_SAID}",                             # As one resident noted, "..."
-    rf"\b{_VERB}(?:\s+(?:as\s+)?(?:an?\s+)?){_SAID}\s+by\s+{_WHO}",         # deemed a "..." by officials
-    rf"{_WHO}\s+(?:(?:has|have|had|also)\s+)*{_VERB}\b[^\"]{{0,120}}?{_SAID}",  # Iran has termed it a "..."
-))
-_OPEN = re.compile(
-    r"\b(?:unclear|unknown|uncertain|undecided|unresolved|remains? to be seen|yet to be|pending|open question"
-    r"|(?:has|have|had) (?:not|yet to) (?:yet )?(?:been )?(?:finali[sz]ed|decided|confirmed|announced|agreed|set)"
-    r"|not (?:yet )?(?:been )?(?:finali[sz]ed|decided|confirmed|announced|disclosed|clear|known)"
-    r"|(?:is|are) expected to|remains? (?:scarce|open|unclear|unknown)|no (?:immediate )?(?:follow-up )?date)\b",
-    re.IGNORECASE)
+_SUBJECT = re.compile(r"(?:(?:[A-Z][\w'.-]*|special|foreign|prime|deputy|senior|chief|envoy|minister|president|"
+                      r"secretary|spokes(?:man|woman|person)|of)\s+)*(?P<head>[A-Z][\w'-]+)\s+(?=[a-z])")
+_PRONOUN = re.compile(r"(?:\w+,?\s+)?(?:he|she|they)\b", re.IGNORECASE)
 _SUMMARY_ASK = re.compile(r"\b(?:summar(?:y|ies|i[sz]e|i[sz]ing)|tl;?dr|sum up|gist|digest)\b", re.IGNORECASE)
 _REQUEST_WORDS = frozenset("summary summarize summarise summarizing summarising tldr sum gist digest article "
                            "articles story piece please give write short publisher".split())
@@ -79,15 +57,6 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Quote:
-    """Who said what: the speaker as the article names them, the quoted words and the whole sentence."""
-
-    speaker: str
-    said: str
-    sentence: str
-
-
-@dataclass(frozen=True)
 class Digest:
     doc_id: str
     title: str
@@ -97,49 +66,12 @@ class Digest:
     facts: tuple[Fact, ...]
     quotes: tuple[Quote, ...]
     open_questions: tuple[str, ...]
+    people: tuple[Person, ...]
     model: str
     prompt_version: str
 
 
-# deterministic extraction --------------------------------------------------------------------
-def body_sentences(text: str, title: str = "") -> list[tuple[int, int, str]]:
-    """(paragraph, position in paragraph, sentence) of the body; the title line and headings are skipped."""
-    out = []
-    paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
-    for i, para in enumerate(paras):
-        if (i == 0 and para == " ".join(title.split())) or not _ENDS.search(para):
-            continue
-        out += [(i, j, s) for j, s in enumerate(cite.split_sentences(para))]
-    return out
-
-
-def find_quotes(text: str) -> list[Quote]:
-    """Attributed quotes: '"...," said one senior official.', 'Araghchi described them as "positive"'."""
-    found: dict[tuple[str, str], Quote] = {}
-    for _, _, sentence in body_sentences(text):
-        if '"' not in sentence:
-            continue
-        for pattern in _QUOTE_PATTERNS:
-            for m in pattern.finditer(sentence):
-                speaker, said = _speaker(m.group("who")), m.group("said").strip(" ,.")
-                if speaker and said and (speaker.lower(), said.lower()) not in found:
-                    found[(speaker.lower(), said.lower())] = Quote(speaker, said, sentence)
-    seen: set[str] = set()  # one speaker per quoted passage: the first pattern that matched wins
-    return [q for q in found.values() if not (q.said.lower() in seen or seen.add(q.said.lower()))]
-
-
-def _speaker(raw: str) -> str:
-    words = raw.split()
-    while words and words[0].lower() in _LEADING:
-        words = words[1:]
-    return " ".join(words).strip(" ,.")
-
-
-def find_open_questions(text: str) -> list[str]:
-    """Sentences saying something is unclear, unknown, pending, not yet finalised or expected to happen."""
-    return list(dict.fromkeys(s for _, _, s in body_sentences(text) if _OPEN.search(s)))
-
-
+# extractive facts --------------------------------------------------------------------------
 def extractive_facts(text: str, title: str, n: int = MAX_FACTS) -> list[Fact]:
     """The article's most informative sentences, favouring paragraph leads and early paragraphs."""
     scored = []
@@ -172,13 +104,13 @@ def parse_facts(raw: str, complete: bool = True) -> list[str]:
     """
     out: list[str] = []
     lines = raw.splitlines()
-    if not complete and lines and not _ENDS.search(lines[-1].strip()):
+    if not complete and lines and not ENDS.search(lines[-1].strip()):
         lines = lines[:-1]
     for line in lines:
         line = re.sub(r"^\s*(?:[-*•]+|\d{1,2}[.)]|facts?\s*\d*\s*:)\s*", "", line, flags=re.IGNORECASE)
         line = cite.strip_markers(line).strip(" \"'")
         if 4 <= len(line.split()) <= 40 and not line.endswith(":"):
-            out.append(line if _ENDS.search(line) else line + ".")
+            out.append(line if ENDS.search(line) else line + ".")
     return list(dict.fromkeys(out))
 
 
@@ -186,13 +118,28 @@ def verify_facts(candidates: list[str], text: str) -> list[Fact]:
     """Keep the candidates the article supports, each with its best quote; near-duplicates once."""
     kept: list[Fact] = []
     sentences = [s for _, _, s in body_sentences(text)] or [""]
+    people = {p.name.split()[-1].lower() for p in find_people(text)}
     for c in candidates:
         score, quote = cite.support(c, text)
         single = max(sentences, key=lambda s: cite.support(c, s)[0])  # one body sentence, if it will do
         quote = single if cite.support(c, single)[0] >= cite.support(c, quote)[0] else quote
-        if score >= FACT_THRESHOLD and quote and not any(overlap(c, f.text) > 0.7 for f in kept):
+        if (score >= FACT_THRESHOLD and quote and attributed(c, sentences, people)
+                and not any(overlap(c, f.text) > 0.7 for f in kept)):
             kept.append(Fact(c, quote, round(score, 3), "model"))
     return kept[:MAX_FACTS]
+
+
+def attributed(fact: str, sentences: list[str], people: set[str]) -> bool:
+    """False when the fact opens with a person (one of the article's `people`, by surname) whom the
+    article does not name in the sentence that says the rest: "Witkoff described the talks as
+    positive" where it says "Araghchi described them as positive"."""
+    m = _SUBJECT.match(fact)
+    if not m or m.group("head").lower() not in people or not sentences:
+        return True
+    rest = fact[m.end():]
+    best = max(range(len(sentences)), key=lambda i: cite.support(rest, sentences[i])[0])
+    near = sentences[best] + (" " + sentences[best - 1] if best and _PRONOUN.match(sentences[best]) else "")
+    return re.search(rf"\b{re.escape(m.group('head'))}\b", near, re.IGNORECASE) is not None
 
 
 def _model_facts(a: Assistant, doc: DocRecord) -> tuple[list[str], bool]:
@@ -295,8 +242,8 @@ def digest(a: Assistant, doc: DocRecord) -> Digest:
         extra = [f for f in extractive_facts(doc.text, doc.title) if f.quote not in used]
         facts += extra[: MIN_FACTS - len(facts)]
     d = Digest(doc.doc_id, doc.title, doc.publisher, doc.date, doc.source_path, tuple(facts),
-               tuple(find_quotes(doc.text)), tuple(find_open_questions(doc.text)), a.llm.name,
-               a.prompts.version(*PROMPTS))
+               tuple(find_quotes(doc.text)), tuple(find_open_questions(doc.text)), tuple(find_people(doc.text)),
+               a.llm.name, a.prompts.version(*PROMPTS))
     if kept:  # a reply cut by the clock or a failed call is retried next time
         _write(path, digest_to_dict(d))
     return d
@@ -309,7 +256,8 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
 def digest_from_dict(data: dict[str, Any]) -> Digest:
     return Digest(**{**data, "facts": tuple(Fact(**f) for f in data["facts"]),
                      "quotes": tuple(Quote(**q) for q in data["quotes"]),
-                     "open_questions": tuple(data["open_questions"])})
+                     "open_questions": tuple(data["open_questions"]),
+                     "people": tuple(Person(**p) for p in data["people"])})
 
 
 def _load(path: Path) -> Digest | None:

@@ -25,6 +25,7 @@ import gradio as gr
 from rag import app, models
 from rag import ui_render as render
 from rag.ask import Assistant, Done, Token, ask_stream, clean_question
+from rag.brief import BRIEF_WORDS
 from rag.brief import brief as make_brief
 from rag.brief import render_markdown as render_brief
 from rag.config import Settings
@@ -288,7 +289,7 @@ def _brief_tab(b: Backend) -> dict[str, Any]:
     gr.Markdown("A briefing over the articles selected in the Documents panel (all when none), "
                 "or about a topic.")
     topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. the nuclear talks")
-    words = gr.Slider(100, 1000, value=400, step=50, label="Length (words)")
+    words = gr.Slider(100, 1000, value=BRIEF_WORDS, step=50, label="Length (words)")
     go = gr.Button("Write briefing", variant="primary")
     out = gr.Markdown(sanitize_html=True)
     download = gr.File(label="Download (.md)")
@@ -379,7 +380,7 @@ def _api(b: Backend) -> None:
         """Remove an article by doc id."""
         return {"removed": b.remove(doc_id)}
 
-    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = 400) -> str:
+    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS) -> str:
         """A briefing on the given articles (all when none) or a topic, as Markdown."""
         return b.brief(topic, doc_ids, words)
 

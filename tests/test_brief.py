@@ -17,9 +17,10 @@ import pytest
 from rag import cite
 from rag.ask import Assistant
 from rag.brief import (Brief, BriefSource, Contrast, Point, Said, brief, cited_doc_ids, fit_words, group_facts,
-                       render_markdown, sentence_counts, to_json, word_count)
+                       names_in, render_markdown, sentence_counts, to_json, word_count)
 from rag.digest import (Digest, Fact, cache_key, cache_path, digest, extractive_facts, find_doc_for_request,
-                        find_open_questions, find_quotes, parse_facts, render_digest_markdown, summarize)
+                        parse_facts, render_digest_markdown, summarize, verify_facts)
+from rag.extract import find_open_questions, find_people, find_quotes
 from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
 from rag.prompts import Prompts
 from rag.store import DocRecord
@@ -88,6 +89,9 @@ def test_brief_over_the_seeds_is_complete_and_every_citation_checks_out(briefed)
         assert listed[s.cite] == s.doc_id and s.sentence in " ".join(article(a, s.doc_id).split())
     for p in b.agree:
         assert len(set(p.doc_ids)) >= 2
+    # the mediator and both lead officials are named, whatever the model's facts leave out
+    named = " ".join(p.text for p in (*b.summary, *b.key_points))
+    assert all(name in named for name in ("Oman", "Abbas Araghchi", "Steve Witkoff"))
     # the seeds' real divergence (missiles on the agenda vs outside the scope) is found without the model
     assert any(len(c.sides) == 2 and all("missile" in p.text for p in c.sides) for c in b.differ)
     total, verified = sentence_counts(b)
@@ -151,6 +155,31 @@ def test_attributed_quotes_name_the_speaker():
     assert all(q.sentence in text for q in find_quotes(text))
 
 
+def test_people_are_found_with_their_role_once_each():
+    text = ("Prime Minister Keir Starmer met US special envoy Steve Witkoff. Later, Witkoff left. "
+            "Iran's Foreign Minister Says Omani-Mediated Talks Went Well. The President Joe Biden spoke.")
+    assert [(p.name, p.role) for p in find_people(text)] == [
+        ("Keir Starmer", "Prime Minister"), ("Steve Witkoff", "US special envoy"), ("Joe Biden", "President")]
+    assert find_people("Officials said the talks went well. The minister left.") == []
+
+
+def test_a_fact_that_gives_one_persons_words_to_another_is_dropped():
+    text = ("The talks brought together Iranian Foreign Minister Abbas Araghchi and US special envoy Steve Witkoff. "
+            'While Araghchi described the discussions as "positive," he also stressed the mistrust.\n\n'
+            'Mr Witkoff declined to comment. He said the talks "continue" next week.')
+    kept = [f.text for f in verify_facts([
+        'Steve Witkoff described the discussions as "positive".',
+        'Abbas Araghchi described the discussions as "positive".',
+        "Witkoff said the talks continue next week.",  # "He said ..." right after a sentence naming him
+        "Araghchi declined to comment."], text)]
+    assert kept == ['Abbas Araghchi described the discussions as "positive".', "Witkoff said the talks continue next week."]
+
+
+def test_names_are_words_never_written_in_lower_case():
+    names = names_in(["Iran and the US met in Oman. The talks, Officials Said, went well; officials said so."])
+    assert {"US", "Oman"} <= names and not {"The", "Officials", "Said"} & names
+
+
 def test_open_questions_are_sentences_about_what_is_not_settled():
     text = ("However, it remains unclear whether the talks will yield significant concessions from either side. "
             "Oman once again served as the intermediary host.\n\n"
@@ -176,7 +205,7 @@ def test_extractive_facts_skip_title_and_headings_and_model_junk_is_parsed_out()
 
 def _digest(doc_id: str, facts: list[str]) -> Digest:
     return Digest(doc_id, f"Title {doc_id}", None, None, f"{doc_id}.txt",
-                  tuple(Fact(t, t, 1.0, "extract") for t in facts), (), (), "m", "v")
+                  tuple(Fact(t, t, 1.0, "extract") for t in facts), (), (), (), "m", "v")
 
 
 def test_the_same_fact_from_several_outlets_is_one_group(embedder):

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rag import app
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.cli.ask_cmd import doc_ids_from
+from rag.brief import BRIEF_WORDS
 from rag.errors import ConfigError
 
 
@@ -19,7 +20,7 @@ from rag.errors import ConfigError
 @click.option("--sources", "source_ids", help="Only these doc ids (comma-separated).")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write the brief to this file.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--words", type=int, default=400, show_default=True, help="Upper bound on the brief's length.")
+@click.option("--words", type=int, default=BRIEF_WORDS, show_default=True, help="Upper bound on the brief's length.")
 @settings_options
 def brief(topic: str | None, source_ids: str | None, out_path: Path | None, fmt: str, words: int,
           **flags: Any) -> None:
