@@ -33,6 +33,7 @@ SECTIONS = {  # name -> module with run(ctx) -> Result; in the order they run
     "memory": "bench.memory",
     "quality": "bench.quality",
     "peer": "bench.peer",
+    "scaleout": "bench.scaleout",
 }
 RESULTS = ROOT / "bench" / "results"
 

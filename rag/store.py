@@ -5,10 +5,16 @@ Replacing a document is crash-safe: new chunks are written under a new version t
 document record is switched to that version in one write, then the old version's chunks are
 deleted. Readers only trust chunks whose version matches their document's record, and `repair()`
 deletes any leftovers, so a crash at any point leaves the old or the new version, never a mix.
+
+A `meta` collection holds one record, the registry's generation: a new random token after every
+write. `documents()` re-reads the registry only when the token has changed, so a query against a
+large store pays one small read instead of every document's metadata, and several processes sharing
+one Chroma server still see each other's writes.
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -21,7 +27,7 @@ from rag.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-DOCS, CHUNKS = "documents", "chunks"
+DOCS, CHUNKS, META = "documents", "chunks", "meta"
 BATCH = 500
 
 
@@ -76,8 +82,12 @@ class Store:
             meta = {"hnsw:space": "cosine", "embedder": embedder_name}
             self._docs = client.get_or_create_collection(DOCS, metadata=meta, embedding_function=None)
             self._chunks = client.get_or_create_collection(CHUNKS, metadata=meta, embedding_function=None)
+            self._meta = client.get_or_create_collection(META, embedding_function=None)
         except Exception as e:  # noqa: BLE001
             raise StoreError(f"cannot open the collections: {e}") from None
+        self._registry: tuple[str, dict[str, DocRecord]] | None = None  # (generation, documents)
+        if self._generation() is None:
+            self.touch()
         built_with = (self._chunks.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
             raise StoreError(f"this index was built with the embedder '{built_with}', not '{embedder_name}'; "
@@ -85,8 +95,16 @@ class Store:
 
     # reading -------------------------------------------------------------------------------
     def documents(self) -> dict[str, DocRecord]:
-        got = self._call(self._docs.get, include=["metadatas"])
-        return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"])}
+        """Every document's record, re-read only when some process has written since the last read."""
+        generation = self._generation()
+        if self._registry is None or self._registry[0] != generation:
+            got = self._call(self._docs.get, include=["metadatas"])
+            self._registry = (generation or "", {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"])})
+        return dict(self._registry[1])
+
+    def _generation(self) -> str | None:
+        got = self._call(self._meta.get, ids=["generation"], include=["metadatas"])
+        return str(got["metadatas"][0]["token"]) if got["ids"] else None
 
     def get_document(self, doc_id: str) -> DocRecord | None:
         got = self._call(self._docs.get, ids=[doc_id], include=["metadatas", "documents"])
@@ -150,11 +168,17 @@ class Store:
         record = {k: v for k, v in meta.items() if v is not None}
         self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
                    embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+        self.touch()
         self._delete_chunks(doc.doc_id, keep_version=version)
 
     def remove_document(self, doc_id: str) -> None:
         self._call(self._docs.delete, ids=[doc_id])
+        self.touch()
         self._delete_chunks(doc_id, keep_version=None)
+
+    def touch(self) -> None:
+        """Mark the registry as changed (a new generation), so every reader re-reads it."""
+        self._call(self._meta.upsert, ids=["generation"], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     def repair(self) -> int:
         """Delete chunks left behind by an interrupted write; returns how many."""

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from bench.servers import free_port
 from rag import app
 from rag.config import PROJECT_ROOT, Settings, load_settings
 from rag.ingest.pipeline import ingest
@@ -16,7 +16,6 @@ from rag.prompts import Prompts
 
 SEEDS = PROJECT_ROOT / "seeds"
 TINY = "smollm2-135m"
-
 
 @pytest.fixture(autouse=True)
 def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,21 +28,17 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "no-rag.toml"))
     monkeypatch.chdir(tmp_path)
 
-
 def tiny_settings(workspace: Path, **changes: object) -> Settings:
     # one thread: llama.cpp spin-waits, so two threads on two busy cores run far slower than one
     return load_settings({"workspace": workspace, "model": TINY, "n_ctx": 2048, "n_threads": 1, **changes}, environ={})
-
 
 @pytest.fixture(scope="session")
 def embedder():
     return app.load_embedder(tiny_settings(Path("unused")))
 
-
 @pytest.fixture(scope="session")
 def tiny_llm():
     return app.load_llm(tiny_settings(Path("unused")))
-
 
 @pytest.fixture(scope="session")
 def seeded_workspace(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
@@ -56,27 +51,17 @@ def seeded_workspace(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path
     assert len(report.added) == 3, report
     return ws
 
-
 @pytest.fixture(scope="session")
 def seeded_index(seeded_workspace: Path, embedder):
     return app.open_index(tiny_settings(seeded_workspace), embedder)
-
 
 @pytest.fixture(scope="session")
 def tiny_assistant(seeded_workspace: Path, seeded_index, tiny_llm):
     return app.assistant(tiny_settings(seeded_workspace), seeded_index, tiny_llm)
 
-
 @pytest.fixture
 def prompts() -> Prompts:
     return Prompts(PROJECT_ROOT / "prompts")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @contextlib.contextmanager
 def serve_seeds(workspace: Path, embedder, llm, **changes: object) -> Iterator[tuple]:

@@ -2,64 +2,33 @@
 `python -m llama_cpp.server` with the tiny model, both on 127.0.0.1 with free ports."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
+from bench.servers import chroma_cmd, free_port, llama_cmd, server
 from rag import app
 from rag.ask import ask
 from rag.cli import cli
 from rag.config import PROJECT_ROOT
 from rag.errors import LLMError, StoreError
-from tests.conftest import SEEDS, free_port, tiny_settings
+from tests.conftest import SEEDS, tiny_settings
 
 pytestmark = pytest.mark.slow
 TINY_GGUF = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 
-@contextlib.contextmanager
-def server(cmd: list[str], ready_url: str, log: Path, timeout_s: float = 90):
-    """Start a server process, wait until `ready_url` answers, and always stop it afterwards."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + timeout_s
-            while time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{cmd[0]} exited early:\n{log.read_text()[-2000:]}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(ready_url, timeout=2).status_code < 500:
-                        break
-                time.sleep(0.5)
-            else:
-                raise RuntimeError(f"{cmd[0]} did not start in {timeout_s} s")
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("servers")
     chroma_port, llm_port = free_port(), free_port()
-    chroma = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp / "chroma"),
-              "--host", "127.0.0.1", "--port", str(chroma_port)]
-    llm = [sys.executable, "-m", "llama_cpp.server", "--model", str(TINY_GGUF), "--host", "127.0.0.1",
-           "--port", str(llm_port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "smollm2-135m"]
+    chroma = chroma_cmd(tmp / "chroma", chroma_port)
+    llm = llama_cmd(TINY_GGUF, llm_port, "smollm2-135m")
     with server(chroma, f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", tmp / "chroma.log"), \
          server(llm, f"http://127.0.0.1:{llm_port}/v1/models", tmp / "llm.log"):
         yield f"http://127.0.0.1:{chroma_port}", f"http://127.0.0.1:{llm_port}/v1"
@@ -120,8 +89,7 @@ def test_dead_servers_give_clear_errors_quickly(tmp_path: Path, embedder):
 def test_chroma_server_going_away_mid_ingest_is_reported_and_a_rerun_completes(tmp_path: Path, embedder):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(tmp_path / "chroma"),
-           "--host", "127.0.0.1", "--port", str(port)]
+    cmd = chroma_cmd(tmp_path / "chroma", port)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(6):
