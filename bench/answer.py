@@ -7,7 +7,7 @@ and the pipeline share is (retrieval + packing + verification) / total. Before e
 KV cache holds the system prompt and nothing of the question (as in a chat after another question),
 and the order ours/raw alternates. Then the KV-cache saving: time to first token with an empty
 cache vs with the system-prompt prefix cached.
-Full: 8 answerable seed questions; quick: 3 (and 1 for the cache test).
+Full: 6 answerable seed questions (and 2 for the cache test); quick: 2 (and 1).
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def first_token_ms(a: Assistant, question: str) -> float:
 
 
 def run(ctx: Context) -> Result:
-    cases = pick(ctx.question_cases(), 3 if ctx.quick else 8)
+    cases = pick(ctx.question_cases(), 2 if ctx.quick else 6)
     n_kv = 1 if ctx.quick else 2
     s = ctx.settings(model=DEFAULT_MODEL)
     index = ctx.seeds_index()

@@ -3,7 +3,7 @@ embedding throughput of our embedder (dynamic padding, batches sorted by length)
 default approach (the same ONNX session fed batches padded to 256 tokens, in the given order).
 
 The ingest runs in a child process, which also reports its peak memory (used by "memory").
-Full: 1,000 generated articles, 2,000 texts embedded each way; quick: 200 articles, 400 texts.
+Full: 1,000 generated articles, 500 texts embedded each way; quick: 100 articles, 200 texts.
 Does not download Chroma's own model: the 256-token padding is emulated with ours.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ CHROMA_PAD, CHROMA_BATCH = 256, 32
 
 
 def run(ctx: Context) -> Result:
-    n_docs, n_texts = (200, 400) if ctx.quick else (1000, 2000)
+    n_docs, n_texts = (100, 200) if ctx.quick else (1000, 500)
     progress(f"ingest: writing {n_docs} generated articles")
     corpus = ctx.tmp / "corpus"
     with Stopwatch() as gen:

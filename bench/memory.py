@@ -1,5 +1,5 @@
 """Section "memory": peak resident memory (ru_maxrss) of a `rag chat`-like process after one answer
-with the default model, and of ingesting 1,000 articles (quick: 200), each in a fresh process.
+with the default model, and of ingesting 1,000 articles (quick: 100), each in a fresh process.
 
 The ingest figure is taken from the "ingest" section's child process when that ran in this
 invocation at the same size; otherwise an ingest runs here. The chat process opens a workspace
@@ -21,7 +21,7 @@ QUESTION = "Who was the US special envoy at the talks in Oman?"
 
 
 def run(ctx: Context) -> Result:
-    n_docs = 200 if ctx.quick else 1000
+    n_docs = 100 if ctx.quick else 1000
     ws = ctx.tmp / "memory-ws"
     progress("memory: ingesting seeds/ for the chat process")
     run_module("bench.memory", {"kind": "ingest", "corpus": str(SEEDS), "workspace": str(ws), "tmp": str(ctx.tmp)},

@@ -28,7 +28,7 @@ BATCH = 5000
 
 def run(ctx: Context) -> Result:
     sizes = (1_000, 10_000) if ctx.quick else (1_000, 10_000, 100_000)
-    n_queries = 40 if ctx.quick else 60
+    n_queries = 40
     s = ctx.settings(workspace=ctx.tmp / "retrieval-ws")
     index = app.open_index(s, ctx.seeds_index().embedder)
     writer = Writer(index.store, Recombiner(SEEDS, seed=99))
@@ -51,6 +51,8 @@ def run(ctx: Context) -> Result:
         t.add(size, size // CHUNKS_PER_DOC, m["p50_ms"], m["p95_ms"], m["mean_ms"], m["registry_p50_ms"],
               m["embed_p50_ms"], m["dense_p50_ms"], m["bm25_p50_ms"], build.s, w.s)
     r.tables.append(t)
+    ctx.shared["retrieval_store"] = {"chunks": sizes[-1], "path": s.store_dir,
+                                     "hits": [top_ids(index, q, s.k) for q in queries]}
     lo, hi = str(sizes[0]), str(sizes[-1])
     growth = {q: r.data[hi][f"{q}_ms"] / r.data[lo][f"{q}_ms"] for q in ("p50", "p95")}
     r.data["growth"] = {"from": sizes[0], "to": sizes[-1], **growth}
@@ -58,6 +60,10 @@ def run(ctx: Context) -> Result:
     r.notes.append("chunks are synthetic (seed sentences recombined) with random unit-vector embeddings written in "
                    "bulk; queries are the seed questions, embedded for real")
     return r
+
+
+def top_ids(index: Any, query: str, k: int) -> list[str]:
+    return [h.chunk.chunk_id for h in retrieve(index, query, k)]
 
 
 def measure(index: Any, queries: list[str], k: int) -> dict[str, float]:
@@ -108,7 +114,7 @@ class Writer:
         vecs = self.rng.standard_normal((n, 384)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         col = self.store._chunks
-        col.upsert(ids=[f"{c.chunk_id}@v1" for c in chunks], embeddings=vecs, documents=[c.text for c in chunks],
+        col.add(ids=[f"{c.chunk_id}@v1" for c in chunks], embeddings=vecs, documents=[c.text for c in chunks],
                    metadatas=[_chunk_meta(c, "v1") for c in chunks])
         ids = list(docs)
         meta = [{"title": f"Synthetic story {d}", "version": "v1", "sha256": d, "source_path": f"/synthetic/{d}.txt",
@@ -116,7 +122,7 @@ class Writer:
                  "minhash": self.minhash} for d in ids]
         dvecs = self.rng.standard_normal((len(ids), 384)).astype(np.float32)
         dvecs /= np.linalg.norm(dvecs, axis=1, keepdims=True)
-        self.store._docs.upsert(ids=ids, embeddings=dvecs, documents=[" ".join(c.text for c in docs[d]) for d in ids],
+        self.store._docs.add(ids=ids, embeddings=dvecs, documents=[" ".join(c.text for c in docs[d]) for d in ids],
                                 metadatas=meta)
         self.store.touch()
         self.n += n

@@ -5,9 +5,10 @@ over Chroma, same model file, same embedder; see pipeline.py), scored by the sam
 LlamaIndex lives in its own virtualenv, bench/peer/.venv, created here on first use from
 requirements.txt (pip takes llama-cpp-python from its wheel cache, so nothing is rebuilt); it is
 never a dependency of rag. When it cannot be installed the section says so and the run goes on.
-Full: 10 questions (7 answerable, 3 unanswerable) with the default model (its prompts are about
-twice ours, ~25 s a question); quick: 3 of the quality section's questions with the fast model. Our side is taken from the "quality" section when it
-ran the same model on those questions in this invocation, else run here.
+Full: 6 questions (4 answerable, 2 unanswerable) with the default model (its prompts are about
+twice ours, ~25 s a question); quick: 2 of the quality section's questions with the fast model.
+Our side is taken from the "quality" section when it ran the same model on those questions in this
+invocation, else run here.
 """
 from __future__ import annotations
 
@@ -95,9 +96,9 @@ def run_peer(py: Path, ctx: Context, model: str, cases: list) -> tuple[dict, dic
 def run(ctx: Context) -> Result:
     model = FAST_MODEL if ctx.quick else DEFAULT_MODEL
     if ctx.quick:  # a subset of the quality section's quick questions, so our side is reused
-        cases = pick(cases_for(ctx), 2, 1)
+        cases = pick(cases_for(ctx), 1, 1)
     else:
-        cases = pick(ctx.question_cases(), 7, 3)
+        cases = pick(ctx.question_cases(), 4, 2)
     py, how = ensure_venv()
     if py is None:
         return Result(skipped=how, data={"install": how})
