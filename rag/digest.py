@@ -25,8 +25,8 @@ from rag import cite
 from rag.ask import Assistant
 from rag.context import fence
 from rag.errors import EmptyIndexError, LLMError, UnknownSourceError
-from rag.llm import count_messages
 from rag.extract import ENDS, Person, Quote, body_sentences, find_open_questions, find_people, find_quotes
+from rag.llm import count_messages
 from rag.store import DocRecord
 
 log = logging.getLogger(__name__)

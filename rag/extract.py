@@ -37,6 +37,12 @@ _OPEN = re.compile(
     r"|not (?:yet )?(?:been )?(?:finali[sz]ed|decided|confirmed|announced|disclosed|clear|known)"
     r"|(?:is|are) expected to|remains? (?:scarce|open|unclear|unknown)|no (?:immediate )?(?:follow-up )?date)\b",
     re.IGNORECASE)
+_ROLE = (r"(?:(?:[A-Z][\w.-]*|foreign|special|prime|deputy|senior|chief|defen[cs]e|interior|finance|state|"
+         r"top|lead|supreme|vice)\s+){0,3}"
+         r"(?:[Mm]inister|[Ee]nvoy|[Pp]resident|[Ss]ecretary(?: of [A-Z]\w+)?|[Ss]pokes(?:man|woman|person)|"
+         r"[Aa]mbassador|[Cc]hancellor|[Gg]overnor|[Mm]ayor|[Gg]eneral|[Dd]irector|[Ll]eader|[Nn]egotiator|"
+         r"[Aa]dvis[eo]r|[Cc]ommander|[Kk]ing|[Qq]ueen|[Ss]ultan|[Ee]mir|[Pp]ope|[Cc]hairm[ae]n|CEO)")
+_PERSON = re.compile(rf"(?P<role>{_ROLE})\s+(?P<name>[A-Z][a-z']+(?:\s+(?:al-|bin\s+)?[A-Z][a-z']+){{1,2}})(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -86,14 +92,6 @@ def find_open_questions(text: str) -> list[str]:
     return list(dict.fromkeys(s for _, _, s in body_sentences(text) if _OPEN.search(s)))
 
 
-_ROLE = (r"(?:(?:[A-Z][\w.-]*|foreign|special|prime|deputy|senior|chief|defen[cs]e|interior|finance|state|"
-         r"top|lead|supreme|vice)\s+){0,3}"
-         r"(?:[Mm]inister|[Ee]nvoy|[Pp]resident|[Ss]ecretary(?: of [A-Z]\w+)?|[Ss]pokes(?:man|woman|person)|"
-         r"[Aa]mbassador|[Cc]hancellor|[Gg]overnor|[Mm]ayor|[Gg]eneral|[Dd]irector|[Ll]eader|[Nn]egotiator|"
-         r"[Aa]dvis[eo]r|[Cc]ommander|[Kk]ing|[Qq]ueen|[Ss]ultan|[Ee]mir|[Pp]ope|[Cc]hairm[ae]n|[Cc]EO)")
-_PERSON = re.compile(rf"(?P<role>{_ROLE})\s+(?P<name>[A-Z][a-z']+(?:\s+(?:al-|bin\s+)?[A-Z][a-z']+){{1,2}})(?![\w-])")
-
-
 @dataclass(frozen=True)
 class Person:
     """Someone the article names with a role: "US special envoy Steve Witkoff"."""
@@ -108,7 +106,6 @@ def find_people(text: str) -> list[Person]:
     found: dict[str, Person] = {}
     for _, _, sentence in body_sentences(text):
         for m in _PERSON.finditer(sentence):
-            name = m.group("name")
-            found.setdefault(name.split()[-1].lower(), Person(name, re.sub(r"^(?:The|A|An)\s+", "", " ".join(m.group("role").split())),
-                                                                    sentence))
+            name, role = m.group("name"), re.sub(r"^(?:The|A|An)\s+", "", " ".join(m.group("role").split()))
+            found.setdefault(name.split()[-1].lower(), Person(name, role, sentence))
     return list(found.values())

@@ -153,3 +153,18 @@ def test_republished_wire_story_is_marked_as_duplicate(index, corpus):
 def test_minhash_signature_round_trips():
     sig = dedup.signature("one two three four five six seven eight nine ten")
     assert dedup.decode(dedup.encode(sig)) == sig
+
+
+def test_a_second_app_copy_sees_writes_through_the_cached_registry(index, corpus, embedder, tmp_path):
+    """Two app copies share one store: each caches the document registry, and a write by either
+    (add, change, remove) is seen by the other's next read."""
+    other = app.open_index(tiny_settings(tmp_path / "ws"), embedder)
+    assert other.documents() == {}
+    _run(index, [corpus])
+    assert other.documents() == index.documents() and len(other.documents()) == 3
+    first = sorted(corpus.iterdir())[0]
+    first.write_text(first.read_text() + "\n\nA new closing paragraph about the next round of talks.\n")
+    _run(index, [corpus])
+    assert other.documents()[first.stem].version == index.documents()[first.stem].version
+    other.store.remove_document(first.stem)
+    assert first.stem not in index.documents() and len(index.documents()) == 2
