@@ -25,8 +25,8 @@ import numpy as np
 from rag import cite
 from rag.ask import Assistant
 from rag.digest import Digest, cached_reply, digest, overlap
-from rag.extract import body_sentences
 from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
+from rag.extract import body_sentences
 from rag.llm import count_messages
 from rag.retrieve import retrieve
 from rag.store import DocRecord
@@ -296,21 +296,21 @@ def _conflicts(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> tuple[
     """Statements on one point that one story makes and another contradicts or limits (see `_pairs`)."""
     if len(set(ctx.story.values())) < 2:
         return ()
-    by_n = {n: d for d, n in ctx.number.items()}
-    return tuple(c for one, other in _pairs(digests, embedder, ctx) for c in _differ(one, other, by_n, ctx))[:CONFLICTS]
+    return tuple(c for one, other in _pairs(digests, embedder, ctx) for c in _differ(one, other, ctx))[:CONFLICTS]
 
 
-def _differ(one: tuple[int, str], other: tuple[int, str], by_n: dict[int, str], ctx: _Ctx) -> list[Contrast]:
-    """The two sides when each is found in its own article and not in the other's (else they agree on it)."""
-    (d1, t1), (d2, t2) = (by_n[one[0]], one[1]), (by_n[other[0]], other[1])
-    if ctx.story[d1] == ctx.story[d2] or not (_supported(t1, d1, ctx) and _supported(t2, d2, ctx)):
+def _differ(one: tuple[str, str], other: tuple[str, str], ctx: _Ctx) -> list[Contrast]:
+    """The two sides, (doc id, sentence) each, when each is found in its own article and not in the
+    other's (else they agree on it)."""
+    (d1, t1), (d2, t2) = one, other  # from different stories (see `_pairs`)
+    if not (_supported(t1, d1, ctx) and _supported(t2, d2, ctx)):
         return []
     if _supported(t1, d2, ctx) or _supported(t2, d1, ctx):
         return []
     return [Contrast((_make(t1, [d1], ctx), _make(t2, [d2], ctx)))]
 
 
-def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple[tuple[str, str], tuple[str, str]]]:
     """Closest cross-story sentence pairs where only one side negates or limits something and both
     share a word that not every story uses, best first."""
     rows, words = [], {}
@@ -335,8 +335,8 @@ def _pairs(digests: Sequence[Digest], embedder: object, ctx: _Ctx) -> list[tuple
         used |= {i, j}
         shared = (cite.content_words(rows[i][1]) & cite.content_words(rows[j][1])) - common
         if shared and sims[i, j] >= STRICT_SIM:
-            (di, si), (dj, sj) = sorted((rows[i], rows[j]), key=lambda r: ctx.number[r[0]])
-            out.append(((ctx.number[di], si), (ctx.number[dj], sj)))
+            one, other = sorted((rows[i], rows[j]), key=lambda r: ctx.number[r[0]])
+            out.append((one, other))
     return out
 
 

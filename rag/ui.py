@@ -26,8 +26,7 @@ from rag import app, models
 from rag import ui_render as render
 from rag.ask import Assistant, Done, Token, ask_stream, clean_question
 from rag.brief import BRIEF_WORDS
-from rag.brief import brief as make_brief
-from rag.brief import render_markdown as render_brief
+from rag.brief import brief as make_brief, render_markdown as render_brief
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError, UnknownSourceError
 from rag.ingest.pipeline import IngestReport, ingest

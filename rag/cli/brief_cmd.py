@@ -9,9 +9,9 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from rag import app
+from rag.brief import BRIEF_WORDS
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.cli.ask_cmd import doc_ids_from
-from rag.brief import BRIEF_WORDS
 from rag.errors import ConfigError
 
 
