@@ -17,11 +17,10 @@ from typing import Any, Iterator
 
 from bench.context import DEFAULT_MODEL, Context, pick
 from bench.report import Result, Stopwatch, Table, percentile, progress
-from rag import app
-from rag.ask import Assistant, Done, Token, ask, ask_stream
-from rag.llm import StreamStats
-from rag.prompts import Prompts
-from rag.retrieve import retrieve
+from rag import desk as app
+from rag.answer.ask import Assistant, Done, Token, ask, ask_stream
+from rag.core.prompts import Prompts
+from rag.retrieval.retrieve import retrieve
 
 
 class RecordingLLM:
@@ -32,11 +31,6 @@ class RecordingLLM:
         self.messages: list[dict] = []
         self.max_tokens, self.temperature, self.seconds = 0, 0.0, 0.0
         self.dry = False  # record the messages, generate nothing
-
-
-    @property
-    def last(self) -> StreamStats:
-        return self.inner.last
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
@@ -54,7 +48,7 @@ class RecordingLLM:
 
 def prime(llm: Any, system: str) -> None:
     """Leave the system prompt, and nothing of any question, in the KV cache."""
-    llm._llm.create_chat_completion(messages=[{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
+    llm.raw().create_chat_completion(messages=[{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
                                     max_tokens=1, temperature=0.0)
 
 
@@ -79,7 +73,7 @@ def ours(a: Assistant, rec: RecordingLLM, question: str) -> dict[str, Any]:
 def raw(llm: Any, messages: list[dict], max_tokens: int, temperature: float) -> dict[str, Any]:
     t0 = time.perf_counter()
     ttft, n = None, 0
-    for part in llm._llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
+    for part in llm.raw().create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=temperature,
                                                 seed=llm.seed, stream=True):
         text = part["choices"][0].get("delta", {}).get("content")
         if text:
@@ -132,7 +126,7 @@ def run(ctx: Context) -> Result:
     kv = []
     for case in cases[:n_kv]:
         progress(f"answer: KV-cache test {case.id}")
-        llm._llm.reset()
+        llm.reset()
         cold = first_token_ms(a, case.question)
         prime(llm, system)
         warm = first_token_ms(a, case.question)

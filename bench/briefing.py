@@ -10,8 +10,8 @@ import shutil
 
 from bench.context import DEFAULT_MODEL, TINY_MODEL, Context
 from bench.report import Result, Stopwatch, Table, progress
-from rag import app
-from rag.brief import BRIEF_WORDS, brief, cited_doc_ids, render_markdown, sentence_counts, word_count
+from rag import desk as app
+from rag.briefing.brief import BRIEF_WORDS, brief, cited_doc_ids, render_markdown, sentence_counts, word_count
 
 
 def run(ctx: Context) -> Result:

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from rag import app
-from rag.config import PROJECT_ROOT, Settings, load_settings
-from rag.eval_cases import Case, load_suite
+from rag import desk as app
+from rag.core.config import PROJECT_ROOT, Settings, load_settings
+from rag.evaluation.cases import Case, load_suite
 from rag.ingest.pipeline import ingest
-from rag.retrieve import Index
+from rag.retrieval.retrieve import Index
 
 ROOT = PROJECT_ROOT
 SEEDS = ROOT / "seeds"

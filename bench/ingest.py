@@ -17,7 +17,7 @@ import numpy as np
 from bench.child import child_args, peak_rss_mib, reply, run_module
 from bench.context import SEEDS, Context
 from bench.corpus import write_corpus
-from bench.report import Result, Table, Stopwatch, progress
+from bench.report import Result, Stopwatch, Table, progress
 
 CHROMA_PAD, CHROMA_BATCH = 256, 32
 
@@ -85,8 +85,9 @@ def chroma_style(embedder: Any, tokenizer_path: Path, texts: Sequence[str]) -> n
 
 
 def _child(args: dict[str, Any]) -> dict[str, Any]:
-    from rag import app, models
-    from rag.config import load_settings
+    from rag import desk as app
+    from rag.backends import models
+    from rag.core.config import load_settings
     from rag.ingest.pipeline import ingest
 
     ws = Path(args["workspace"])

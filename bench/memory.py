@@ -55,9 +55,9 @@ def _rss_now_mib() -> float:
 
 
 def _child(args: dict[str, Any]) -> dict[str, Any]:
-    from rag import app
-    from rag.ask import ask
-    from rag.config import load_settings
+    from rag import desk as app
+    from rag.answer.ask import ask
+    from rag.core.config import load_settings
     from rag.ingest.pipeline import ingest
 
     over = {"workspace": args["workspace"], **({"model": args["model"]} if "model" in args else {})}

@@ -1,6 +1,6 @@
 """Section "quality": the `rag eval` summary on tests/eval/seeds.yaml for each chat preset, in one
-table. Runs `rag.evaluate.run_suite` with the same ask path as `rag eval` (`rag.ask.ask` on an
-assistant from `rag.app`); briefing cases are left out (see the "briefing" section).
+table. Runs `rag.evaluation.evaluate.run_suite` with the same ask path as `rag eval` (`rag.answer.ask.ask` on an
+assistant from `rag.desk`); briefing cases are left out (see the "briefing" section).
 Full: every question case, for smollm2-135m, qwen2.5-coder-0.5b and qwen2.5-coder-1.5b (the longest
 section: about 35 questions x ~15 s for the 1.5B); quick: 5 questions, tiny and fast models only.
 Leaves each case, scored by `bench.scoring`, in `ctx.shared["quality"]` for the "peer" comparison.
@@ -13,12 +13,12 @@ from typing import Any, Sequence
 from bench.context import DEFAULT_MODEL, FAST_MODEL, QUESTIONS, TINY_MODEL, Context, pick
 from bench.report import Result, Table, progress
 from bench.scoring import score
-from rag import app
-from rag.ask import ask
-from rag.eval_cases import Case, Suite
-from rag.evaluate import CaseResult, run_suite
-from rag.types import Answer
-from rag.retrieve import retrieve
+from rag import desk as app
+from rag.answer.ask import ask
+from rag.core.types import Answer
+from rag.evaluation.cases import Case, Suite
+from rag.evaluation.evaluate import CaseResult, run_suite
+from rag.retrieval.retrieve import retrieve
 
 METRICS = ("answer_accuracy", "abstention_rate", "false_abstention_rate", "citation_support", "gold_cite_hit",
            "ttft_ms_p50", "total_ms_p50")

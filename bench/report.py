@@ -10,7 +10,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
-from rag.evaluate import percentile  # noqa: F401 - re-exported for the sections
+
+from rag.evaluation.evaluate import percentile  # noqa: F401 - re-exported for the sections
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Section "retrieval": latency of hybrid retrieval (`rag.retrieve.retrieve`) as the index grows,
+"""Section "retrieval": latency of hybrid retrieval (`rag.retrieval.retrieve.retrieve`) as the index grows,
 1k -> 10k -> 100k chunks (quick: 1k and 10k), with a split into its parts and the cost growth.
 
 The chunks are synthetic: passages recombined from seeds/ (so BM25 has real words to match) with
@@ -16,11 +16,11 @@ import numpy as np
 from bench.context import SEEDS, Context
 from bench.corpus import Recombiner
 from bench.report import Result, Stopwatch, Table, percentile, progress
-from rag import app
+from rag import desk as app
+from rag.backends.chroma import _chunk_meta  # the store's own layout for chunk records
+from rag.core.types import Chunk
 from rag.ingest import dedup
-from rag.retrieve import CANDIDATES, retrieve
-from rag.store import _chunk_meta  # the store's own layout for chunk records
-from rag.types import Chunk
+from rag.retrieval.retrieve import CANDIDATES, retrieve
 
 CHUNKS_PER_DOC = 10
 BATCH = 5000

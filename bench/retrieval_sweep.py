@@ -14,11 +14,11 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from rag import app
-from rag.config import PROJECT_ROOT, load_settings
-from rag.eval_cases import load_suite, normalize_answer
+from rag import desk as app
+from rag.core.config import PROJECT_ROOT, load_settings
+from rag.evaluation.cases import load_suite, normalize_answer
 from rag.ingest.pipeline import ingest
-from rag.retrieve import Weights, retrieve
+from rag.retrieval.retrieve import Weights, retrieve
 
 SETTINGS = [(96, 16), (128, 24), (160, 32), (224, 32), (320, 48)]
 KS = (2, 3, 4, 6)

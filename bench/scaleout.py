@@ -4,7 +4,7 @@ the embedded defaults, both on this machine over loopback.
 Retrieval: the retrieval section's synthetic store (bench.retrieval.Writer) at 100k chunks (quick:
 10k), embedded, and the same store served by `chroma run` (a copy of the retrieval section's files
 when it ran in this invocation, else written through the server); the same queries through
-`rag.retrieve.retrieve` on each (p50, p95), and whether both return the same chunks. Answers: the same 3 seed questions with the default
+`rag.retrieval.retrieve.retrieve` on each (p50, p95), and whether both return the same chunks. Answers: the same 3 seed questions with the default
 model (quick: 2, tiny model), in process (LocalLLM) and through `python -m llama_cpp.server`
 (RemoteLLM, streamed), with the same model file, context size, threads and prompt; one untimed question first on each, so both start with
 the system prompt in the model's KV cache. What the numbers show is the cost of the network path and
@@ -22,11 +22,12 @@ from bench.corpus import Recombiner
 from bench.report import Result, Stopwatch, Table, percentile, progress
 from bench.retrieval import Writer, measure, top_ids
 from bench.servers import chroma_cmd, free_port, llama_cmd, server
-from rag import app, models
-from rag.ask import Assistant
-from rag.config import Settings
-from rag.prompts import Prompts
-from rag.retrieve import retrieve
+from rag import desk as app
+from rag.answer.ask import Assistant
+from rag.backends import models
+from rag.core.config import Settings
+from rag.core.prompts import Prompts
+from rag.retrieval.retrieve import retrieve
 
 
 def run(ctx: Context) -> Result:

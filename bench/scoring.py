@@ -1,9 +1,9 @@
 """Scoring an answer from any pipeline the same way: correct, abstained, and the precision of its
-citations (the share of its [n] markers whose source supports the sentence by `rag.cite.support`
->= `rag.cite.SUPPORT_THRESHOLD`), both of those shown to the reader and of the model's own text.
+citations (the share of its [n] markers whose source supports the sentence by `rag.answer.cite.support`
+>= `rag.answer.cite.SUPPORT_THRESHOLD`), both of those shown to the reader and of the model's own text.
 
 Used for our answers and the LlamaIndex peer's alike, so the two are judged by one rule.
-Does not judge meaning: correctness is gold strings (rag.evaluate.is_correct), support is lexical.
+Does not judge meaning: correctness is gold strings (rag.evaluation.evaluate.is_correct), support is lexical.
 """
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import re
 from typing import Mapping
 
 from bench.report import percentile
-from rag import cite
-from rag.eval_cases import Case
-from rag.evaluate import is_correct
+from rag.answer import cite
+from rag.evaluation.cases import Case
+from rag.evaluation.evaluate import is_correct
+from rag.text.markers import parse_markers
+from rag.text.sentences import split_sentences
 
 # How an answer says the sources do not answer: ours ("The articles don't say") and the phrasings
 # of LlamaIndex's citation prompt ("If none of the sources are helpful, you should indicate that").
@@ -36,8 +38,8 @@ def abstained(text: str) -> bool:
 def citation_precision(text: str, sources: Mapping[int, str], question: str) -> tuple[int, int]:
     """(supported, shown) over every [n] marker of every sentence; a marker naming no source counts as unsupported."""
     supported = shown = 0
-    for sentence in cite.split_sentences(text):
-        for n in cite.parse_markers(sentence):
+    for sentence in split_sentences(text):
+        for n in parse_markers(sentence):
             shown += 1
             if n in sources and cite.support(sentence, sources[n], question)[0] >= cite.SUPPORT_THRESHOLD:
                 supported += 1

@@ -9,10 +9,10 @@ from typing import Iterator
 import pytest
 
 from bench.servers import free_port
-from rag import app
-from rag.config import PROJECT_ROOT, Settings, load_settings
+from rag import desk as app
+from rag.core.config import PROJECT_ROOT, Settings, load_settings
+from rag.core.prompts import Prompts
 from rag.ingest.pipeline import ingest
-from rag.prompts import Prompts
 
 SEEDS = PROJECT_ROOT / "seeds"
 TINY = "smollm2-135m"
@@ -66,14 +66,14 @@ def prompts() -> Prompts:
 @contextlib.contextmanager
 def serve_seeds(workspace: Path, embedder, llm, **changes: object) -> Iterator[tuple]:
     """The chat app on a free loopback port over a fresh workspace holding the seeds: (demo, settings, index)."""
-    from rag import ui  # gradio is slow to import; only the app tests need it
+    from rag.web import chat as ui  # gradio is slow to import; only the app tests need it
 
     settings = tiny_settings(workspace, **changes)
     index = app.open_index(settings, embedder)
     ingest([SEEDS], index.store, embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
            max_bytes=int(settings.max_file_mb * 1e6))
-    demo = ui.launch(settings, port=free_port(), prevent_thread_lock=True, quiet=True,
-                     assistant_factory=lambda s, idx: app.assistant(s, idx, llm), index_factory=lambda s: index)
+    demo = ui.launch(app.NewsDesk(settings, index=index, llm=llm), port=free_port(), prevent_thread_lock=True,
+                     quiet=True)
     try:
         yield demo, settings, index
     finally:

@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from rag.ask import Done, Token, ask, ask_stream, clean_question
-from rag.context import build_sources, fence, render
-from rag.errors import EmptyIndexError, QuestionError
-from rag.retrieve import retrieve
+from rag.answer.ask import Done, Token, ask, ask_stream, clean_question
+from rag.core.errors import EmptyIndexError, QuestionError
+from rag.retrieval.context import build_sources, fence, render
+from rag.retrieval.retrieve import retrieve
 
 DOC_003 = "003_a3108b83e1705bc7"
 
@@ -55,7 +55,7 @@ def test_questions_are_checked(tiny_assistant):
 
 
 def test_empty_index_says_to_ingest_first(tiny_assistant, tmp_path, embedder):
-    from rag import app
+    from rag import desk as app
     from tests.conftest import tiny_settings
 
     empty = app.assistant(tiny_settings(tmp_path / "empty"), app.open_index(tiny_settings(tmp_path / "empty"), embedder),
@@ -81,7 +81,7 @@ def test_context_fits_the_budget_and_fences_untrusted_text(tiny_assistant, promp
 
 
 def test_hostile_document_does_not_steer_the_answer(tmp_path, embedder, tiny_llm):
-    from rag import app
+    from rag import desk as app
     from rag.ingest.pipeline import ingest
     from tests.conftest import SEEDS, tiny_settings
 

@@ -13,17 +13,19 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from conftest import tiny_settings
 
-from rag import cite
-from rag.ask import Assistant
-from rag.brief import (Brief, BriefSource, Contrast, Point, Said, brief, cited_doc_ids, fit_words, group_facts,
-                       names_in, render_markdown, sentence_counts, to_json, word_count)
-from rag.digest import (Digest, Fact, cache_key, cache_path, digest, extractive_facts, find_doc_for_request,
-                        parse_facts, render_digest_markdown, summarize, verify_facts)
-from rag.extract import find_open_questions, find_people, find_quotes
-from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
-from rag.prompts import Prompts
-from rag.store import DocRecord
+from rag.answer import cite
+from rag.answer.assistant import Assistant
+from rag.briefing.brief import brief, cited_doc_ids, fit_words, group_facts, sentence_counts, to_json, word_count
+from rag.briefing.digest import Digest, Fact, cache_key, cache_path, digest, extractive_facts, parse_facts, verify_facts
+from rag.briefing.evidence import names_in
+from rag.briefing.extract import find_open_questions, find_people, find_quotes
+from rag.briefing.render import render_digest_markdown, render_markdown
+from rag.core.errors import EmptyIndexError, QuestionError, UnknownSourceError
+from rag.core.prompts import Prompts
+from rag.core.types import Brief, BriefSource, Contrast, DocRecord, Point, Said
+from rag.desk import NewsDesk, open_index
 
 SEEDS = ("000_5979d52e6de91143", "003_a3108b83e1705bc7", "004_62933566e88b2052")
 SECTIONS = ("## Summary", "## Key points", "## Where the sources agree", "## Where the sources differ",
@@ -36,10 +38,6 @@ class CountingLLM:
     def __init__(self, inner):
         self.inner, self.calls = inner, 0
         self.name, self.n_ctx = inner.name, inner.n_ctx
-
-    @property
-    def last(self):
-        return self.inner.last
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
@@ -111,7 +109,7 @@ def test_second_brief_hits_the_cache_and_respects_the_word_bound(briefed):
     data = to_json(short)
     assert data["words"] == word_count(short) and data["sentences"] == data["verified_sentences"]
     assert [s["doc_id"] for s in data["sources"]] == list(SEEDS)
-    summary = summarize(a, SEEDS[2])  # the chat's "summarize the DailyBeat article" reuses the digest
+    summary = digest(a, a.index.documents()[SEEDS[2]])  # `rag summarize` reuses the brief's digest
     assert a.llm.calls == before and summary.facts
     for f in summary.facts:
         assert cite.support(f.text, article(a, SEEDS[2]))[0] >= cite.SUPPORT_THRESHOLD and f.quote
@@ -125,17 +123,17 @@ def test_a_topic_narrows_the_sources_and_bad_input_is_refused(briefed, tiny_assi
     assert b.topic and b.sources and {s.doc_id for s in b.sources} <= set(SEEDS)
     with pytest.raises(QuestionError, match="no article is about"):
         brief(a, topic="football world cup")
-    with pytest.raises(UnknownSourceError, match=SEEDS[0]):
-        brief(a, doc_ids=["nope"])
+    desk = NewsDesk(a.settings, index=a.index, llm=a.llm)
+    with pytest.raises(UnknownSourceError, match="unknown source id .*nearest: 000_5979d52e6de91143"):
+        desk.brief(doc_ids=["000_5979d52e6de9114"])
     with pytest.raises(UnknownSourceError):
-        summarize(a, "nope")
-    from rag import app
-    from tests.conftest import tiny_settings
-
+        desk.summarize("nope")
     s = tiny_settings(tmp_path / "empty")
-    empty = app.assistant(s, app.open_index(s, embedder), tiny_assistant.llm)
+    empty = NewsDesk(s, index=open_index(s, embedder), llm=tiny_assistant.llm)
     with pytest.raises(EmptyIndexError):
-        brief(empty)
+        empty.brief()
+    with pytest.raises(EmptyIndexError):
+        empty.summarize(SEEDS[0])
 
 
 # deterministic parts -------------------------------------------------------------------------
@@ -270,32 +268,3 @@ def test_cache_keys_change_with_model_prompts_and_article(tmp_path, tiny_assista
     before = cache_path(a, rec)
     (tmp_path / "prompts" / "digest_user.txt").write_text("changed {title} {text}", encoding="utf-8")
     assert cache_path(a, rec) != before and cache_path(a, rec).parent == before.parent
-
-
-def test_a_chat_request_names_one_article():
-    docs = {d: DocRecord(d, t, "v", "s", f"{d}.txt", "", 1, 1, p) for d, t, p in [
-        (SEEDS[0], "Iran's Foreign Minister Says Omani-Mediated Talks with US Were a 'Good Start'", None),
-        (SEEDS[1], "Tensions between Iran and the US remained high after a round of talks in Oman...", None),
-        (SEEDS[2], "Iran Calls Oman Talks with U.S. a 'Good Beginning,' Signals More Dialogue Ahead", "DailyBeat")]}
-    assert find_doc_for_request("summarize the DailyBeat article", docs) == SEEDS[2]
-    assert find_doc_for_request("summarise 003_a3108b83e1705bc7", docs) == SEEDS[1]
-    assert find_doc_for_request("Summarize 000 please", docs) == SEEDS[0]
-    assert find_doc_for_request("summary of the article about the good start", docs) == SEEDS[0]
-    assert find_doc_for_request("summary of the article about tensions", docs) == SEEDS[1]
-    assert find_doc_for_request("summary of the article about Oman talks", docs) is None  # all three match
-    assert find_doc_for_request("what did DailyBeat say about missiles?", docs) is None  # not a summary request
-
-
-def test_digest_falls_back_to_the_article_when_the_model_says_nothing(tiny_assistant, tmp_path):
-    class Silent(CountingLLM):
-        def stream(self, messages, max_tokens, temperature, timeout_s):
-            self.calls += 1
-            yield from ()
-
-    a = fresh(tiny_assistant, tmp_path / "ws")
-    a.llm = Silent(tiny_assistant.llm)
-    rec = a.index.documents()[SEEDS[1]]
-    d = digest(a, rec)
-    assert a.llm.calls == 1 and len(d.facts) >= 3 and all(f.origin == "extract" for f in d.facts)
-    assert {q.speaker for q in d.quotes} == {"Araghchi", "one resident"} and d.open_questions
-    assert digest(a, rec) == d and a.llm.calls == 1

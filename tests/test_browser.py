@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, serve_seeds
 from gradio_client import Client, handle_file
 
-from rag.config import PROJECT_ROOT
-
-from conftest import SEEDS, serve_seeds
+from rag.core.config import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

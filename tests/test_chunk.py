@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.errors import ConfigError
+from rag.core.errors import ConfigError
+from rag.core.types import Chunk
 from rag.ingest.chunk import chunk_document, count_tokens, encoding
-from rag.ingest.clean import clean_article, sentence_spans
+from rag.ingest.clean import clean_article
 from rag.ingest.load import read_article
-from rag.types import Chunk
+from rag.text.sentences import sentence_spans
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

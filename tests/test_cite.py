@@ -3,18 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from rag.cite import (
-    SUPPORT_THRESHOLD,
-    Verification,
-    content_words,
-    key_terms,
-    parse_markers,
-    split_sentences,
-    strip_markers,
-    support,
-    verify,
-)
-from rag.types import Source
+from rag.answer.cite import SUPPORT_THRESHOLD, Verification, support, verify
+from rag.core.types import Source
+from rag.text.markers import parse_markers, strip_markers
+from rag.text.sentences import split_sentences
+from rag.text.words import content_words, key_terms
 
 GOOD_START = (
     "Iran's Foreign Minister Says Omani-Mediated Talks with US Were a 'Good Start'\n"

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.errors import SkipFile
-from rag.ingest.clean import Cleaned, clean_article, normalize, sentence_spans
+from rag.core.errors import SkipFile
+from rag.ingest.clean import Cleaned, clean_article, normalize
 from rag.ingest.load import RawArticle, read_article
+from rag.text.sentences import sentence_spans
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = SEEDS / "000_5979d52e6de91143.txt"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings, load_settings
-from rag.errors import ConfigError
+from rag.core.config import Settings, load_settings
+from rag.core.errors import ConfigError
 
 
 def test_precedence(tmp_path: Path):

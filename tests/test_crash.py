@@ -22,11 +22,11 @@ from typing import Iterator
 
 import pytest
 
-from rag import app
-from rag.config import PROJECT_ROOT
+from rag import desk as app
+from rag.core.config import PROJECT_ROOT
 from rag.ingest.clean import clean_article
 from rag.ingest.load import parse_article
-from rag.retrieve import retrieve
+from rag.retrieval.retrieve import retrieve
 from tests.conftest import tiny_settings
 from tests.test_fuzz_ingest import assert_consistent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import StoreError
+from rag.core.errors import StoreError
 from rag.ingest import dedup
 from rag.ingest.clean import clean_article
 from rag.ingest.load import read_article

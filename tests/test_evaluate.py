@@ -8,14 +8,33 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import EvalFileError
-from rag.eval_cases import Case, Suite, load_suite
-from rag.evaluate import (
-    CaseResult, answer_f1, brief_words, check_thresholds, citation_coverage, citation_support, citation_validity,
-    compare, forbidden, gold_cite_hit, hit_at_k, is_correct, mrr_at_k, normalize_answer, percentile, recall_at_k,
-    report_to_json, run_suite, shortcut_answer, shortcut_ask, summarize, token_f1,
+from rag.core.errors import EvalFileError
+from rag.core.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
+from rag.evaluation.cases import Case, Suite, load_suite
+from rag.evaluation.evaluate import (
+    CaseResult,
+    answer_f1,
+    brief_words,
+    check_thresholds,
+    citation_coverage,
+    citation_support,
+    citation_validity,
+    compare,
+    forbidden,
+    gold_cite_hit,
+    hit_at_k,
+    is_correct,
+    mrr_at_k,
+    normalize_answer,
+    percentile,
+    recall_at_k,
+    report_to_json,
+    run_suite,
+    shortcut_answer,
+    shortcut_ask,
+    summarize,
+    token_f1,
 )
-from rag.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_YAML = ROOT / "tests" / "eval" / "seeds.yaml"

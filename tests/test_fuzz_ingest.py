@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag import app
+from rag import desk as app
+from rag.backends.chroma import Store
 from rag.ingest.load import SUPPORTED
 from rag.ingest.pipeline import IngestReport, ingest
-from rag.store import Store
 from tests.conftest import tiny_settings
 from tests.test_load import text_pdf
 

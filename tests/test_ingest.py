@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from rag import app
-from rag.errors import StoreError
+from rag import desk as app
+from rag.core.errors import StoreError
+from rag.core.types import Document
 from rag.ingest import dedup
 from rag.ingest.pipeline import ingest, version_of
-from rag.retrieve import retrieve
-from rag.types import Document
+from rag.retrieval.retrieve import retrieve
 from tests.conftest import SEEDS, tiny_settings
 
 DOC_000, DOC_003, DOC_004 = "000_5979d52e6de91143", "003_a3108b83e1705bc7", "004_62933566e88b2052"

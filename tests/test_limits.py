@@ -16,12 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag import app
-from rag.ask import ask, clean_question
-from rag.context import build_sources, fence, render
-from rag.errors import QuestionError
-from rag.llm import LocalLLM, StreamStats
-from rag.retrieve import retrieve
+from rag import desk as app
+from rag.answer.ask import ask, clean_question
+from rag.backends.llamacpp import LocalLLM
+from rag.core.errors import QuestionError
+from rag.core.types import Usage
+from rag.retrieval.context import build_sources, render
+from rag.retrieval.retrieve import retrieve
+from rag.text.markers import fence
 from tests.conftest import tiny_settings
 
 N_CTX = 512
@@ -43,20 +45,17 @@ class Recorder:
     def n_ctx(self) -> int:
         return self.inner.n_ctx
 
-    @property
-    def last(self) -> StreamStats:
-        return self.inner.last
-
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream(self, messages: list[dict], max_tokens: int, temperature: float, timeout_s: float) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int, temperature: float, timeout_s: float
+               ) -> Iterator[str | Usage]:
         self.calls.append((messages, max_tokens))
         yield from self.inner.stream(messages, max_tokens, temperature, timeout_s)
 
     def real_prompt_tokens(self, messages: list[dict]) -> int:
         """llama.cpp's own count of the prompt these messages become (chat template included)."""
-        return self.inner._llm.create_chat_completion(messages=messages, max_tokens=1)["usage"]["prompt_tokens"]
+        return self.inner.prompt_tokens_of(messages)
 
 
 @pytest.fixture(scope="module")
@@ -123,19 +122,19 @@ def test_an_answer_cap_too_large_for_the_context_is_lowered_with_a_notice(small)
 
 def test_generation_stops_at_max_tokens(small_llm):
     story = [{"role": "user", "content": "Write a very long story about a dragon and a knight."}]
-    pieces = list(small_llm.stream(story, 8, 0.0, 120.0))
-    assert small_llm.last.truncated == "max_tokens" and small_llm.last.completion_tokens == 8
+    *pieces, usage = list(small_llm.stream(story, 8, 0.0, 120.0))
+    assert isinstance(usage, Usage) and not any(isinstance(p, Usage) for p in pieces)
+    assert usage.truncated == "max_tokens" and usage.completion_tokens == 8
     assert len(pieces) <= 8
-    usage = small_llm._llm.create_chat_completion(messages=story, max_tokens=8, temperature=0.0, seed=0)["usage"]
-    assert usage["completion_tokens"] == 8 and small_llm.last.prompt_tokens == usage["prompt_tokens"]
+    assert usage.prompt_tokens == small_llm.prompt_tokens_of(story)
 
 
 def test_generation_stops_at_the_wall_clock_cap(small_llm):
     story = [{"role": "user", "content": "Write a very long story about a dragon and a knight, in ten chapters."}]
-    started, first = time.monotonic(), None
-    for _ in small_llm.stream(story, 400, 0.0, 0.5):
-        first = first or time.monotonic()
-    assert small_llm.last.truncated == "timeout" and small_llm.last.completion_tokens < 400
+    started, usage = time.monotonic(), None
+    for item in small_llm.stream(story, 400, 0.0, 0.5):
+        usage = item
+    assert isinstance(usage, Usage) and usage.truncated == "timeout" and usage.completion_tokens < 400
     assert time.monotonic() - started < 0.5 + 15  # the cap, plus one token's time on a busy machine
 
 
@@ -190,3 +189,22 @@ def test_clean_question_leaves_printable_text_within_the_limit(q, max_chars):
     assert len(cleaned) <= max_chars and "  " not in cleaned
     assert all(word in q for word in cleaned.split(" "))  # only removed characters, nothing invented
     assert notice is None or "truncated" in notice
+
+
+def test_two_generations_at_once_each_report_their_own_usage(small_llm):
+    """What a call cost travels with the call: two streams at once never read each other's counts."""
+    import threading
+
+    story = [{"role": "user", "content": "Write a very long story about a dragon and a knight."}]
+    got: dict[int, Usage] = {}
+
+    def run(cap: int) -> None:
+        got[cap] = list(small_llm.stream(story, cap, 0.0, 120.0))[-1]
+
+    threads = [threading.Thread(target=run, args=(cap,)) for cap in (3, 9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got[3].completion_tokens == 3 and got[9].completion_tokens == 9
+    assert got[3].truncated == got[9].truncated == "max_tokens"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from rag.errors import SkipFile
+from rag.core.errors import SkipFile
 from rag.ingest.load import RawArticle, find_files, read_article
 
 MAX = 20_000_000

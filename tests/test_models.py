@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import models
-from rag.config import PROJECT_ROOT
-from rag.errors import ChecksumError, ModelError, ModelNotPulledError, UnknownModelError
+from rag.backends import models
+from rag.core.config import PROJECT_ROOT
+from rag.core.errors import ChecksumError, ModelError, ModelNotPulledError, UnknownModelError
 
 CATALOG = PROJECT_ROOT / "models"
 SIX_SHA = "4ce39f422ee71467ccac8bed76beb05f8c321c7f0ceda9279ae2dfa3670106b3"

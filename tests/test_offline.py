@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import PROJECT_ROOT
+from rag.core.config import PROJECT_ROOT
 from tests.conftest import SEEDS, TINY
 
 pytestmark = pytest.mark.slow

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from bench.servers import chroma_cmd, free_port, llama_cmd, server
-from rag import app
-from rag.ask import ask
+from rag import desk as app
+from rag.answer.ask import ask
 from rag.cli import cli
-from rag.config import PROJECT_ROOT
-from rag.errors import LLMError, StoreError
+from rag.core.config import PROJECT_ROOT
+from rag.core.errors import LLMError, StoreError
 from tests.conftest import SEEDS, tiny_settings
 
 pytestmark = pytest.mark.slow

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import SEEDS, free_port, serve_seeds, tiny_settings
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from rag import ui, ui_render
-from rag.errors import ConfigError, ModelError
-from rag.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
-
-from conftest import SEEDS, free_port, serve_seeds, tiny_settings
+from rag.core.errors import ConfigError, ModelError
+from rag.core.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
+from rag.desk import NewsDesk, safe_name
+from rag.web import chat as ui
+from rag.web import render as ui_render
 
 SEED_IDS = {p.stem for p in SEEDS.iterdir() if p.is_file()}
 S000 = next(d for d in SEED_IDS if d.startswith("000_"))
@@ -118,7 +119,7 @@ def test_upload_refuses_server_paths_the_client_did_not_upload(served):
     ("x\u202egpj.txt", "x_gpj.txt"), ("con.exe", "con.exe"),
 ])
 def test_safe_name(name: str, safe: str):
-    assert ui.safe_name(name) == safe
+    assert safe_name(name) == safe
 
 
 def test_oversized_and_unsupported_uploads_are_skipped_before_copying(tmp_path: Path):
@@ -126,7 +127,7 @@ def test_oversized_and_unsupported_uploads_are_skipped_before_copying(tmp_path: 
     big, exe = tmp_path / "big.txt", tmp_path / "tool.exe"
     big.write_text("x" * 5000)
     exe.write_bytes(b"MZ")
-    report = ui.Backend(settings, ui.default_assistant, lambda s: None).upload([str(big), str(exe)])
+    report = NewsDesk(settings, index_factory=lambda s: None).upload([str(big), str(exe)])
     reasons = {item["file"]: item["reason"] for item in report["skipped"]}
     assert "over the" in reasons["big.txt"] and "unsupported" in reasons["tool.exe"]
     assert not any((settings.workspace / "uploads").iterdir())
@@ -141,15 +142,15 @@ def test_empty_question_is_an_error_message(served):
 def test_refuses_the_network_without_auth(tmp_path: Path):
     settings = tiny_settings(tmp_path / "ws")
     with pytest.raises(ConfigError, match="without a password"):
-        ui.launch(settings, host="0.0.0.0", port=free_port(), prevent_thread_lock=True)
+        ui.launch(NewsDesk(settings), host="0.0.0.0", port=free_port(), prevent_thread_lock=True)
     assert ui.is_loopback("127.0.0.1") and ui.is_loopback("localhost") and ui.is_loopback("::1")
     assert not ui.is_loopback("0.0.0.0") and not ui.is_loopback("192.168.1.5")
 
 
 def test_auth_keeps_out_clients_without_the_password(served):
     settings, index = served[1], served[3]
-    demo = ui.launch(settings, port=free_port(), auth=("reader", "s3cret"), prevent_thread_lock=True, quiet=True,
-                     index_factory=lambda s: index)
+    demo = ui.launch(NewsDesk(settings, index=index), port=free_port(), auth=("reader", "s3cret"),
+                     prevent_thread_lock=True, quiet=True)
     try:
         with pytest.raises(Exception):
             Client(demo.local_url, verbose=False).predict(api_name="/sources")
@@ -171,10 +172,10 @@ def test_model_work_shares_one_queue_slot(served):
 
 def test_a_missing_model_is_an_error_and_the_current_one_stays(served):
     settings, index = served[1], served[3]
-    backend = ui.Backend(settings, ui.default_assistant, lambda s: index)
+    desk = NewsDesk(settings, index=index)
     with pytest.raises(ModelError, match="not pulled|unknown model"):
-        backend.switch_model("qwen2.5-3b")  # an online-only preset: never pulled in tests
-    assert backend.settings.model == settings.model
+        desk.switch_model("qwen2.5-3b")  # an online-only preset: never pulled in tests
+    assert desk.settings.model == settings.model
 
 
 def test_brief_checks_the_article_ids(served):

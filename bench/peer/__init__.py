@@ -25,7 +25,7 @@ from bench.context import DEFAULT_MODEL, FAST_MODEL, ROOT, SEEDS, Context, pick
 from bench.quality import cases_for, evaluate
 from bench.report import Result, Table, progress
 from bench.scoring import score, summarize
-from rag import models
+from rag.backends import models
 
 HERE = Path(__file__).resolve().parent
 VENV, REQUIREMENTS = HERE / ".venv", HERE / "requirements.txt"
@@ -131,7 +131,7 @@ def run(ctx: Context) -> Result:
     r.tables.append(t)
     r.notes.append(f"ours {source}; LlamaIndex: model loaded in {setup.get('load_s', 0):.1f} s, {setup.get('documents')} "
                    f"documents indexed into {setup.get('nodes')} nodes in {setup.get('index_s', 0):.1f} s")
-    r.notes.append("citation precision = share of [n] markers whose source supports the sentence (rag.cite.support); "
+    r.notes.append("citation precision = share of [n] markers whose source supports the sentence (rag.answer.cite.support); "
                    "ours shows only the citations its verifier accepted, so the 'shown' row is high by design; the "
                    "'model's own' row scores the model's text before our verifier (LlamaIndex has none: same text)")
     r.notes.append("LlamaIndex defaults (top-2 retrieval, 512-token citation chunks, its citation prompt) except: ChatML "

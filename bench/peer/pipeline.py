@@ -24,7 +24,7 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.query_engine import CitationQueryEngine
 
-from rag.embed import Embedder  # on PYTHONPATH; needs only numpy, onnxruntime and tokenizers
+from rag.backends.embed import Embedder  # on PYTHONPATH; needs only numpy, onnxruntime and tokenizers
 
 SYSTEM = "You are a helpful assistant."
 

@@ -6,12 +6,10 @@ from typing import Any
 
 import click
 
-from rag import app
-from rag.ask import Done, Token, ask_stream
-from rag.cli.base import cli, err, out, settings, settings_options
-from rag.errors import UnknownSourceError
-from rag.report import answer_json
-from rag.types import Answer
+from rag.answer.ask import Done, Token
+from rag.answer.report import answer_json
+from rag.cli.base import cli, desk, err, out, settings_options
+from rag.core.types import Answer
 
 
 @cli.command()
@@ -24,11 +22,8 @@ from rag.types import Answer
 @settings_options
 def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> None:
     """Answer a question from the articles, with verified citations."""
-    s = settings(flags)
-    a = app.assistant(s)
-    doc_ids = doc_ids_from(a.index.documents(), source_ids)
     answer = None
-    for event in ask_stream(a, question, doc_ids=doc_ids):
+    for event in desk(flags).ask_stream(question, doc_ids=source_ids):
         if isinstance(event, Token) and not as_json:
             out.print(event.text, end="", markup=False)
         elif isinstance(event, Done):
@@ -41,17 +36,6 @@ def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> N
     print_verified(answer)
 
 
-def doc_ids_from(docs: dict, source_ids: str | None) -> list[str] | None:
-    """Parse --sources; an unknown id is an error that lists the known ones."""
-    if not source_ids:
-        return None
-    ids = [x.strip() for x in source_ids.split(",") if x.strip()]
-    unknown = [x for x in ids if x not in docs]
-    if unknown:
-        raise UnknownSourceError(f"unknown source id(s) {', '.join(unknown)}; known: {', '.join(sorted(docs))}")
-    return ids
-
-
 def print_verified(answer: Answer) -> None:
     """After the raw stream: the verified answer and its cited quotes."""
     label = "abstained" if answer.abstained else "verified answer"
@@ -59,7 +43,8 @@ def print_verified(answer: Answer) -> None:
     out.print(answer.answer, markup=False)
     for s in answer.sentences:
         if not s.supported:
-            out.print(f"  [yellow]unverified:[/yellow] {s.text}", highlight=False)
+            out.print("  [yellow]unverified:[/yellow] ", end="")
+            out.print(s.text, markup=False)
     for c in answer.citations:
         if c.verified:
             out.print(f"  [{c.n}] {c.title} ({c.doc_id}): \"{c.quote}\"", markup=False)
@@ -67,4 +52,4 @@ def print_verified(answer: Answer) -> None:
     err.print(f"retrieve {t.retrieve_ms:.0f} ms, first token {t.ttft_ms:.0f} ms, total {t.total_ms:.0f} ms, "
               f"{t.prompt_tokens} prompt + {t.completion_tokens} answer tokens")
     if answer.notice:
-        err.print(f"note: {answer.notice}")
+        err.print(f"note: {answer.notice}", markup=False)

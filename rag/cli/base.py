@@ -12,8 +12,9 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.core.config import Settings, load_settings
+from rag.core.errors import RagError
+from rag.desk import NewsDesk
 
 out = Console(highlight=False, soft_wrap=True)
 if not out.is_terminal:  # piped output: do not squeeze tables into 80 columns
@@ -54,6 +55,11 @@ def settings(flags: dict[str, Any], **more: Any) -> Settings:
     keys = {f for f in Settings.__dataclass_fields__}
     given = {k: v for k, v in {**flags, **more}.items() if k in keys and v is not None}
     return load_settings(given)
+
+
+def desk(flags: dict[str, Any], **more: Any) -> NewsDesk:
+    """The application over the workspace the flags, environment and rag.toml name."""
+    return NewsDesk(settings(flags, **more))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

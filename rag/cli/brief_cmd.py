@@ -8,11 +8,11 @@ from typing import Any
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from rag import app
-from rag.brief import BRIEF_WORDS
-from rag.cli.base import cli, err, out, settings, settings_options
-from rag.cli.ask_cmd import doc_ids_from
-from rag.errors import ConfigError
+from rag.briefing import brief as briefing
+from rag.briefing.digest import digest_to_dict
+from rag.briefing.render import render_digest_markdown, render_markdown
+from rag.cli.base import cli, desk, err, out, settings_options
+from rag.core.errors import ConfigError
 
 
 @cli.command()
@@ -20,27 +20,25 @@ from rag.errors import ConfigError
 @click.option("--sources", "source_ids", help="Only these doc ids (comma-separated).")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write the brief to this file.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("--words", type=int, default=BRIEF_WORDS, show_default=True, help="Upper bound on the brief's length.")
+@click.option("--words", type=int, default=briefing.BRIEF_WORDS, show_default=True,
+              help="Upper bound on the brief's length.")
 @settings_options
 def brief(topic: str | None, source_ids: str | None, out_path: Path | None, fmt: str, words: int,
           **flags: Any) -> None:
     """Write a cited briefing: key points, agreement, differences, who said what, open questions."""
-    from rag import brief as briefing
-
     if out_path is not None and not out_path.parent.is_dir():
         raise ConfigError(f"the folder {out_path.parent} does not exist; create it first")
-    a = app.assistant(settings(flags))
-    doc_ids = doc_ids_from(a.index.documents(), source_ids)
     with _progress() as update:
-        b = briefing.brief(a, topic=topic, doc_ids=doc_ids, words=words, progress=update)
-    text = json.dumps(briefing.to_json(b), indent=2) if fmt == "json" else briefing.render_markdown(b)
+        b = desk(flags).brief(topic=topic, doc_ids=source_ids, words=words, progress=update)
+    text = json.dumps(briefing.to_json(b), indent=2) if fmt == "json" else render_markdown(b)
     if out_path is None:
         out.print(text, markup=False)
     else:
         out_path.write_text(text + "\n", encoding="utf-8")
-        err.print(f"wrote {out_path}")
+        err.print(f"wrote {out_path}", markup=False)
     total, cited = briefing.sentence_counts(b)
-    err.print(f"{cited}/{total} sentences carry a verified citation; cited: {', '.join(briefing.cited_doc_ids(b))}")
+    err.print(f"{cited}/{total} sentences carry a verified citation; cited: {', '.join(briefing.cited_doc_ids(b))}",
+              markup=False)
 
 
 @cli.command()
@@ -49,14 +47,11 @@ def brief(topic: str | None, source_ids: str | None, out_path: Path | None, fmt:
 @settings_options
 def summarize(doc_id: str, as_json: bool, **flags: Any) -> None:
     """Print one article's cited digest: key facts with their supporting sentences."""
-    from rag import digest
-
-    a = app.assistant(settings(flags))
-    d = digest.summarize(a, doc_id)
+    d = desk(flags).summarize(doc_id)
     if as_json:
-        out.print_json(json.dumps(digest.digest_to_dict(d)))
+        out.print_json(json.dumps(digest_to_dict(d)))
     else:
-        out.print(digest.render_digest_markdown(d), markup=False)
+        out.print(render_digest_markdown(d), markup=False)
 
 
 def _progress() -> Any:

@@ -5,8 +5,8 @@ from typing import Any
 
 import click
 
-from rag.cli.base import cli, err, settings, settings_options
-from rag.errors import ConfigError
+from rag.cli.base import cli, desk, err, settings_options
+from rag.core.errors import ConfigError
 
 
 @cli.command()
@@ -17,7 +17,7 @@ from rag.errors import ConfigError
 @settings_options
 def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) -> None:
     """Open the chat in the browser: streamed, cited answers, documents and briefings."""
-    from rag.ui import launch  # gradio is slow to import; only this command needs it
+    from rag.web.chat import launch  # gradio is slow to import; only this command needs it
 
     credentials = None
     if auth:
@@ -26,4 +26,4 @@ def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) ->
             raise ConfigError("--auth takes USER:PASS")
         credentials = (user, password)
     err.print(f"serving on http://{host}:{port} (Ctrl+C to stop)")
-    launch(settings(flags), host=host, port=port, auth=credentials, no_auth=no_auth)
+    launch(desk(flags), host=host, port=port, auth=credentials, no_auth=no_auth)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +10,10 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag import app
-from rag.ask import ask
-from rag.cli.base import cli, err, out, settings, settings_options
-from rag.config import PROJECT_ROOT
-from rag.eval_cases import load_suite
-from rag.evaluate import CaseResult, Report, compare, report_to_json, run_suite, shortcut_ask
-from rag.retrieve import retrieve
+from rag.cli.base import cli, desk, err, out, settings_options
+from rag.core.config import PROJECT_ROOT
+from rag.evaluation.cases import load_suite
+from rag.evaluation.evaluate import CaseResult, Report, compare, report_to_json
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 
@@ -35,19 +31,9 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
                  baseline: Path | None, **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
-    s = settings(flags)
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
-    index = app.open_index(s)
-    docs = index.documents()
-    find = lambda q: retrieve(index, q, s.k)  # noqa: E731
-    answer_fn = brief_fn = None
-    if not (retrieval_only or shortcut):
-        a = app.assistant(s, index)
-        answer_fn = lambda q: ask(a, q)  # noqa: E731
-        if not no_briefs:
-            brief_fn = _brief_runner(a)
-    elif shortcut:
-        answer_fn = shortcut_ask(find)
+    d = desk(flags)
+    mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
     with Progress(TextColumn("eval"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=len(suite.cases))
@@ -57,43 +43,22 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
             done.append(r)
             bar.update(task, advance=1, description=_running_score(done))
 
-        report = run_suite(suite, retrieve=find, ask=answer_fn, brief=brief_fn, index_doc_ids=set(docs),
-                           on_case=on_case)
+        report = d.evaluate(suite, mode, briefs=not no_briefs, on_case=on_case)
     _print_cases(report)
     _print_summary(report, baseline)
     if json_out:
-        mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
-        config = {"model": s.model, "embed_model": s.embed_model, "k": s.k, "mode": mode,
-                  "chunk_tokens": s.chunk_tokens, "chunk_overlap": s.chunk_overlap,
-                  "prompts": app.Prompts(s.prompts_dir).version(), "questions": str(questions)}
+        config = {**d.config(), "mode": mode, "questions": str(questions)}
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(report_to_json(report, config), indent=2))
-        err.print(f"wrote {json_out}")
+        err.print(f"wrote {json_out}", markup=False)
     for w in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {w}")
+        err.print("[yellow]warning:[/yellow] ", end="")
+        err.print(w, markup=False)
     if report.failed:
         for f in report.failed:
-            err.print(f"[red]threshold missed:[/red] {f}")
+            err.print("[red]threshold missed:[/red] ", end="")
+            err.print(f, markup=False)
         sys.exit(1)
-
-
-@dataclass(frozen=True)
-class BriefRun:
-    text: str
-    cited_doc_ids: tuple[str, ...]
-    sentences_total: int
-    sentences_cited: int
-
-
-def _brief_runner(a: Any) -> Any:
-    from rag import brief as briefing
-
-    def run(case: Any) -> BriefRun:
-        b = briefing.brief(a, topic=case.topic, words=case.max_words or 400)
-        total, cited = briefing.sentence_counts(b)
-        return BriefRun(briefing.render_markdown(b), briefing.cited_doc_ids(b), total, cited)
-
-    return run
 
 
 def _running_score(done: list[CaseResult]) -> str:

@@ -10,10 +10,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag import app
-from rag.cli.base import cli, err, out, settings, settings_options
-from rag.errors import UnknownSourceError
-from rag.ingest.pipeline import ingest as run_ingest
+from rag.cli.base import cli, desk, err, out, settings_options
 
 
 @cli.command()
@@ -25,19 +22,16 @@ from rag.ingest.pipeline import ingest as run_ingest
 @settings_options
 def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
     """Index articles (.txt .md .html .pdf; files or folders; default seeds/)."""
-    s = settings(flags)
-    index = app.open_index(s)
+    d = desk(flags)
     with Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
-        report = run_ingest(paths or (Path("seeds"),), index.store, index.embedder, chunk_tokens=s.chunk_tokens,
-                            chunk_overlap=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune,
-                            progress=lambda i, n, name: bar.update(task, completed=i, total=n, description=name))
-    index.lexical(index.documents())  # bring BM25 up to date now rather than on the first question
+        report = d.ingest(paths or (Path("seeds"),), prune=prune,
+                          progress=lambda i, n, name: bar.update(task, completed=i, total=n, description=name))
     for path, reason in report.skipped:
-        err.print(f"skipped {path}: {reason}")
+        err.print(f"skipped {path}: {reason}", markup=False)
     for doc_id, reason in report.failed:
-        err.print(f"not written {doc_id}: {reason}")
+        err.print(f"not written {doc_id}: {reason}", markup=False)
     out.print(report.summary())
     if report.skipped or report.failed:
         sys.exit(1)
@@ -45,11 +39,12 @@ def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--publisher", help="Only articles whose publisher contains this (any case).")
+@click.option("--title", help="Only articles with this word in the title (any case).")
 @settings_options
-def sources(as_json: bool, **flags: Any) -> None:
+def sources(as_json: bool, publisher: str | None, title: str | None, **flags: Any) -> None:
     """List the indexed articles."""
-    docs = app.open_index(settings(flags)).documents()
-    rows = [r.as_dict() for _, r in sorted(docs.items())]
+    rows = [r.as_dict() for r in desk(flags).sources(publisher=publisher, title=title)]
     if as_json:
         out.print_json(json.dumps(rows))
         return
@@ -67,11 +62,7 @@ def sources(as_json: bool, **flags: Any) -> None:
 @settings_options
 def show(doc_id: str, **flags: Any) -> None:
     """Print an article's cleaned text."""
-    index = app.open_index(settings(flags))
-    rec = index.store.get_document(doc_id)
-    if rec is None:
-        raise UnknownSourceError(f"no document '{doc_id}'; known: {', '.join(sorted(index.documents()))}")
-    out.print(rec.text, markup=False)
+    out.print(desk(flags).show(doc_id).text, markup=False)
 
 
 @cli.command()
@@ -79,10 +70,4 @@ def show(doc_id: str, **flags: Any) -> None:
 @settings_options
 def remove(doc_id: str, **flags: Any) -> None:
     """Remove an article from the index."""
-    index = app.open_index(settings(flags))
-    if doc_id not in index.documents():
-        raise UnknownSourceError(f"no document '{doc_id}'; known: {', '.join(sorted(index.documents()))}")
-    index.store.remove_document(doc_id)
-    out.print(f"removed {doc_id}")
-
-
+    out.print(f"removed {desk(flags).remove(doc_id)}", markup=False)

@@ -8,9 +8,7 @@ import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag import models
-from rag.cli.base import Group, cli, err, out, settings, settings_options
-from rag.errors import RagError
+from rag.cli.base import Group, cli, desk, err, out, settings_options
 
 
 @cli.group("models", cls=Group)
@@ -22,13 +20,12 @@ def models_group() -> None:
 @settings_options
 def models_list(**flags: Any) -> None:
     """Show every preset: size, whether it is installed, what it is for."""
-    s = settings(flags)
+    d = desk(flags)
     table = Table("name", "kind", "size", "installed", "purpose")
-    for p in models.load_catalog(s.models_dir).values():
+    for p, installed in d.presets():
         size = sum(f.size or 0 for f in p.files)
-        table.add_row(p.name + (" *" if p.name in (s.model, s.embed_model) else ""), p.kind,
-                      f"{size / 1e6:,.0f} MB" if size else "?", "yes" if models.is_installed(s.models_dir, p) else "no",
-                      p.purpose)
+        table.add_row(p.name + (" *" if p.name in (d.settings.model, d.settings.embed_model) else ""), p.kind,
+                      f"{size / 1e6:,.0f} MB" if size else "?", "yes" if installed else "no", p.purpose)
     out.print(table)
     out.print("* used by the current configuration")
 
@@ -38,14 +35,12 @@ def models_list(**flags: Any) -> None:
 @settings_options
 def models_pull(names: tuple[str, ...], **flags: Any) -> None:
     """Fetch and verify models (default: the chat and embedding models the configuration uses)."""
-    s = settings(flags)
-    wanted = names or (s.model, s.embed_model)
-    for name in wanted:
-        preset = models.get_preset(s.models_dir, name)
+    d = desk(flags)
+    for name in names or (d.settings.model, d.settings.embed_model):
         with _bytes_progress(f"pull {name}") as progress:
-            paths = models.pull(s.models_dir, preset, progress)
+            paths = d.pull(name, progress)
         for p in paths:
-            err.print(f"{name}: {p} verified")
+            err.print(f"{name}: {p} verified", markup=False)
 
 
 @models_group.command("verify")
@@ -53,19 +48,10 @@ def models_pull(names: tuple[str, ...], **flags: Any) -> None:
 @settings_options
 def models_verify(names: tuple[str, ...], **flags: Any) -> None:
     """Check the sha256 of installed model files (default: every installed preset)."""
-    s = settings(flags)
-    catalog = models.load_catalog(s.models_dir)
-    chosen = [models.get_preset(s.models_dir, n) for n in names] or [p for p in catalog.values()
-                                                                      if models.is_installed(s.models_dir, p)]
     bad = 0
-    for preset in chosen:
-        for f in preset.files:
-            try:
-                with _bytes_progress(f"verify {f.name}") as progress:
-                    status = models.verify_file(s.models_dir, f, progress)
-            except RagError as e:
-                status, bad = f"FAILED: {e}", bad + 1
-            out.print(f"{preset.name}: {f.name}: {status}")
+    for preset, file, status, ok in desk(flags).verify_models(names, lambda f: _bytes_progress(f"verify {f}")):
+        bad += not ok
+        out.print(f"{preset}: {file}: {status}", markup=False)
     if bad:
         sys.exit(1)
 

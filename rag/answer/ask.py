@@ -1,0 +1,182 @@
+"""Grounded Q&A: question -> (rewrite) -> retrieve -> pack -> stream -> verify -> answer or abstain.
+
+The one code path behind `rag ask`, the chat and `rag eval`. The system, not the model, decides to
+abstain: when retrieval finds nothing relevant enough, when the model says the sources do not
+answer, or when most of its sentences are not supported by the sources they cite.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Iterator, Sequence
+
+from rag.answer import cite
+from rag.answer.assistant import Assistant
+from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
+from rag.core.errors import EmptyIndexError, LLMError, QuestionError
+from rag.core.ports import ChatModel
+from rag.core.types import Answer, Hit, Source, Timings, Usage
+from rag.retrieval.context import build_sources, render
+from rag.retrieval.retrieve import retrieve
+
+log = logging.getLogger(__name__)
+
+NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?sources", re.I)
+MIN_SUPPORTED_SHARE = 0.5
+MIN_SOURCE_TOKENS = 64  # context that must stay free for source text, or asking the model is pointless
+REWRITE_TOKENS = 64
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, str | None]:
+    """Strip control characters; refuse empty; truncate long questions with a notice."""
+    q = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question or "")
+    q = re.sub(r"\s+", " ", q).strip()
+    if not q:
+        raise QuestionError("the question is empty; type a question about the articles")
+    if len(q) > max_chars:
+        return q[:max_chars].rsplit(" ", 1)[0], f"question truncated to {max_chars} characters (it had {len(q)})"
+    return q, None
+
+
+def ask(a: Assistant, question: str, **kwargs: object) -> Answer:
+    answer = None
+    for event in ask_stream(a, question, **kwargs):
+        if isinstance(event, Done):
+            answer = event.answer
+    assert answer is not None
+    return answer
+
+
+def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] = (),
+               doc_ids: Sequence[str] | None = None, k: int | None = None, temperature: float | None = None,
+               max_tokens: int | None = None) -> Iterator[Token | Done]:
+    """Stream the model's text as Token events, then one Done with the verified Answer."""
+    s = a.settings
+    t0 = time.perf_counter()
+    question, notice = clean_question(question, s.max_question_chars)
+    question, cut = fit_question(a.llm, question)
+    notes = [n for n in (notice, cut) if n]
+    docs = a.index.documents()
+    if not docs:
+        raise EmptyIndexError("nothing is ingested yet; run: rag ingest seeds/")
+    standalone = rewrite(a, question, history) if history else question
+    hits = retrieve(a.index, standalone, k or s.k, doc_ids, all_docs=docs)
+    retrieve_ms = (time.perf_counter() - t0) * 1000
+    best = max((h.similarity or 0.0 for h in hits), default=0.0)
+    if not hits or best < s.min_relevance:
+        yield Done(abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)))
+        return
+    system = a.prompts.text("answer_system")
+    max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
+    notice = _join(notes + [capped])
+    sources = build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
+        yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
+        return
+    messages = [{"role": "system", "content": system},
+                {"role": "user", "content": a.prompts.render("answer_user", sources=render(sources, a.prompts),
+                                                             question=standalone)}]
+    parts, ttft, stats = [], 0.0, Usage()
+    for piece in a.llm.stream(messages, max_tokens, s.temperature if temperature is None else temperature,
+                              s.gen_timeout_s):
+        if isinstance(piece, Usage):
+            stats = piece
+            continue
+        if not parts:
+            ttft = (time.perf_counter() - t0) * 1000
+        parts.append(piece)
+        yield Token(piece)
+    prompt_tokens = stats.prompt_tokens or count_messages(a.llm, messages)
+    timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
+    if stats.truncated == "timeout":
+        notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
+    yield Done(decide(a, standalone, "".join(parts), hits, sources, notice, timings))
+
+
+def fit_question(llm: ChatModel, question: str) -> tuple[str, str | None]:
+    """Cut a question to a quarter of the model's context (whole words), so it cannot crowd out the sources."""
+    cap = llm.n_ctx // 4
+    if llm.count_tokens(question) <= cap:
+        return question, None
+    lo, hi = 0, len(question)  # the longest prefix that fits: binary search on characters
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if llm.count_tokens(question[:mid]) <= cap else (lo, mid - 1)
+    cut = question[:lo].rsplit(" ", 1)[0] if " " in question[:lo] else question[:lo]
+    return cut, f"question truncated to {cap} tokens to fit the model's context"
+
+
+def fit_answer(a: Assistant, system: str, question: str, max_tokens: int) -> tuple[int, int, str | None]:
+    """(answer cap, token budget for the sources, notice): the prompt plus the answer always fit n_ctx.
+
+    The answer cap is lowered when it would leave less than MIN_SOURCE_TOKENS for the sources.
+    """
+    frame = a.prompts.render("answer_user", sources="", question=question)
+    fixed = count_messages(a.llm, [{"role": "system", "content": system},
+                                   {"role": "user", "content": frame}]) + SAFETY_MARGIN
+    room = a.llm.n_ctx - fixed - MIN_SOURCE_TOKENS
+    notice = None
+    if max_tokens > room:
+        if room < 16:
+            raise LLMError(f"the model's context ({a.llm.n_ctx} tokens) is too small for this question; "
+                           "use a larger --n-ctx or a shorter question")
+        max_tokens, notice = room, f"answer capped at {room} tokens to fit the model's context"
+    return max_tokens, a.llm.n_ctx - fixed - max_tokens, notice
+
+
+def _join(notes: Sequence[str | None]) -> str | None:
+    return "; ".join(n for n in notes if n) or None
+
+
+def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source],
+           notice: str | None, timings: Timings) -> Answer:
+    """Verify the model's answer and keep it, or abstain when it is not grounded."""
+    if NOT_IN_SOURCES.search(raw) or not raw.strip():
+        return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
+    v = cite.verify(raw, sources, question)
+    if v.supported_share < MIN_SUPPORTED_SHARE:
+        return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
+    return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
+
+
+def abstain(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source], notice: str | None,
+            timings: Timings) -> Answer:
+    """'The articles don't say', with the closest passage when one is reasonably close."""
+    closest = ""
+    if hits and (hits[0].similarity or 0.0) >= a.settings.min_relevance:
+        top = hits[0].chunk
+        _, quote = cite.support(question, top.text, "")
+        if quote:
+            closest = a.prompts.render("abstain_closest", quote=quote.strip(), title=top.title)
+    text = a.prompts.render("abstain", closest=closest).strip()
+    return Answer(question, text, True, (), tuple(hits), tuple(sources), (), timings, notice)
+
+
+def rewrite(a: Assistant, question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Turn a follow-up into a standalone question using the last turns of the conversation."""
+    turns = "\n".join(f"User: {u}\nAssistant: {b}" for u, b in list(history)[-3:])[-3000:]
+    while True:  # drop the oldest part of the conversation until the prompt fits the context
+        messages = [{"role": "system", "content": a.prompts.text("rewrite_system")},
+                    {"role": "user", "content": a.prompts.render("rewrite_user", history=turns, question=question)}]
+        if count_messages(a.llm, messages) + REWRITE_TOKENS + SAFETY_MARGIN <= a.llm.n_ctx:
+            break
+        if not turns:
+            return question
+        turns = turns[len(turns) // 4 + 1 :]
+    out = complete(a.llm, messages, REWRITE_TOKENS, 0.0, min(30.0, a.settings.gen_timeout_s)).text.strip().splitlines()
+    candidate = out[0].strip().strip('"') if out else ""
+    if not candidate or len(candidate) > 4 * len(question) + 200:
+        return question
+    return candidate

@@ -1,0 +1,91 @@
+"""The embedding function: all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime, fully offline.
+
+Dynamic padding per batch (not a fixed 256), mean pooling over the attention mask, L2-normalised.
+Implements Chroma's embedding-function protocol so the collection records which embedder built it.
+The only module that imports onnxruntime and tokenizers.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from rag.core.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 256
+BATCH = 32
+
+
+class Embedder:
+    """Turns texts into 384-dimensional unit vectors."""
+
+    def __init__(self, onnx_path: Path, tokenizer_path: Path, n_threads: int = 2, name: str = "minilm-l6-int8"):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        try:
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = n_threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+            self._tok = Tokenizer.from_file(str(tokenizer_path))
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises bare Exception subclasses
+            raise ModelError(f"cannot load the embedding model {onnx_path.name}: {e}") from None
+        self._tok.no_padding()  # the shipped tokenizer pads to 128; we pad each batch ourselves
+        self._tok.enable_truncation(MAX_TOKENS)
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.model_name = name
+
+    # Chroma's EmbeddingFunction protocol -------------------------------------------------------
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 - Chroma's name
+        return list(self.embed(list(input)))
+
+    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
+        return self(input)
+
+    @staticmethod
+    def name() -> str:
+        return "rag-minilm-onnx"
+
+    def get_config(self) -> dict:
+        return {"model": self.model_name}
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+    # ------------------------------------------------------------------------------------------
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts in batches sorted by length, so padding stays small."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for s in range(0, len(order), BATCH):
+            idx = order[s : s + BATCH]
+            out[idx] = self._embed_batch([texts[i] or " " for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encs = self._tok.encode_batch(texts)
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encs):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

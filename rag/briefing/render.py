@@ -1,0 +1,60 @@
+"""Markdown for people: a brief and a single-article digest. Text from articles is put on one line
+and made inert for Markdown viewers.
+
+Does not decide what goes in (see rag.briefing.brief and rag.briefing.digest).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from rag.briefing.digest import Digest
+from rag.core.types import Brief
+from rag.text.markers import place_markers
+
+
+def render_markdown(b: Brief, with_sources: bool = True) -> str:
+    lines = [f"# {_line(b.headline)}", ""]
+    lines += [f"_{len(b.sources)} sources" + (f"; topic: {_line(b.topic)}" if b.topic else "") + "_", ""]
+    lines += ["## Summary", "", " ".join(place_markers(_line(p.text), p.cites) for p in b.summary) or "Nothing verified.", ""]
+    lines += _section("Key points", [place_markers(_line(p.text), p.cites) for p in b.key_points])
+    lines += _section("Where the sources agree", [place_markers(_line(p.text), p.cites) + f" ({len(p.cites)} of "
+                                                  f"{len(b.sources)} sources)" for p in b.agree])
+    lines += _section("Where the sources differ", [" ".join(
+        (f"{p.lead} " if p.lead else f"{b.sources[p.cites[0] - 1].outlet} reports: ") + place_markers(_line(p.text), p.cites)
+        for p in c.sides) for c in b.differ])
+    lines += _section("Who said what", [f'**{_line(s.speaker)}** ({_line(s.outlet)}): "{_line(s.said)}" [{s.cite}]'
+                                        for s in b.said])
+    lines += _section("Open questions", [place_markers(_line(p.text), p.cites) for p in b.open_questions])
+    if with_sources:
+        lines += ["## Sources", ""] + [f"- [{s.n}] {_line(s.title)}"
+                                       + "".join(f" - {_line(x)}" for x in (s.publisher, s.date) if x)
+                                       + f" (`{s.doc_id}`, {s.file})" for s in b.sources] + [""]
+    return "\n".join(lines)
+
+
+def _section(title: str, items: Sequence[str]) -> list[str]:
+    return [f"## {title}", ""] + ([f"- {x}" for x in items] or ["None found."]) + [""]
+
+
+def _line(text: str | None) -> str:
+    return " ".join(str(text or "").replace("#", "").split())
+
+
+
+
+def render_digest_markdown(d: Digest) -> str:
+    meta = " · ".join(x for x in (d.publisher, d.date, f"`{d.doc_id}`") if x)
+    lines = [f"# {_line(d.title)}", "", meta, "", "## Key facts", ""]
+    for f in d.facts:
+        lines.append(f"- {place_markers(_line(f.text), [1])}")
+        if f.quote != f.text:
+            lines.append(f"  > {_line(f.quote)}")
+    lines += ["", "## Who said what", ""]
+    lines += [f'- **{_line(q.speaker)}**: "{_line(q.said)}" [1]' for q in d.quotes] or ["- None found."]
+    lines += ["", "## Open questions", ""]
+    lines += [f"- {place_markers(_line(s), [1])}" for s in d.open_questions] or ["- None found."]
+    where = ", ".join(x for x in (d.publisher, d.date) if x)
+    lines += ["", "## Source", "", f"[1] {_line(d.title)}" + (f" - {where}" if where else "")
+              + f" (`{d.doc_id}`, {Path(d.source_path).name})", ""]
+    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""Frozen dataclasses shared by every layer: documents, chunks, hits, sources, citations, answers.
+
+Imports nothing of ours; holds data only, no behaviour beyond small derived properties.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One cleaned article. `text` is the cleaned text that chunk spans point into."""
+
+    doc_id: str
+    title: str
+    text: str
+    source_path: str
+    sha256: str  # of the raw file bytes
+    publisher: str | None = None
+    date: str | None = None  # ISO date (YYYY-MM-DD) when one was found
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """A document as the store knows it (metadata only; `text` is filled by `get_document`)."""
+
+    doc_id: str
+    title: str
+    version: str
+    sha256: str
+    source_path: str
+    ingested_at: str
+    n_chunks: int
+    n_tokens: int
+    publisher: str | None = None
+    date: str | None = None
+    duplicate_of: str | None = None
+    minhash: str = ""
+    text: str = ""
+
+    @property
+    def cluster(self) -> str:
+        """Near-duplicate articles share a cluster, so one story is not counted twice."""
+        return self.duplicate_of or self.doc_id
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("text", "minhash")}
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-bounded span of a document's cleaned text: text == document.text[start:end]."""
+
+    chunk_id: str
+    doc_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    title: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    similarity: float | None = None  # cosine similarity to the query, when dense retrieval saw it
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source shown to the model: one or more merged adjacent chunks of one document."""
+
+    n: int
+    doc_id: str
+    title: str
+    text: str
+    chunk_ids: tuple[str, ...]
+    chunk_starts: tuple[int, ...] = (0,)  # offset in `text` where each of chunk_ids begins
+    publisher: str | None = None
+    date: str | None = None
+
+    def chunk_at(self, offset: int) -> str:
+        """The id of the chunk that holds character `offset` of `text`."""
+        best = self.chunk_ids[0]
+        for cid, start in zip(self.chunk_ids, self.chunk_starts):
+            if start <= offset:
+                best = cid
+        return best
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation the verifier looked at: `quote` is the best-supporting sentence of the source."""
+
+    n: int
+    doc_id: str
+    title: str
+    chunk_id: str
+    quote: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an answer with the citations that survived verification."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieve_ms: float = 0.0
+    ttft_ms: float = 0.0
+    total_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    sources: tuple[Source, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+    notice: str | None = None  # e.g. "question truncated to 2000 characters"
+    raw: str = ""  # the model's own text before verification (for debugging and eval reports)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one generation cost, reported by the model's stream as its last item."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    truncated: str | None = None  # "max_tokens" | "timeout" when generation was cut
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A whole reply: its text and its usage."""
+
+    text: str
+    usage: Usage
+
+
+# briefings ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BriefSource:
+    n: int
+    doc_id: str
+    title: str
+    publisher: str | None
+    date: str | None
+    file: str
+
+    @property
+    def outlet(self) -> str:
+        words = self.title.split()
+        return self.publisher or ('"' + " ".join(words[:6]) + ("..." if len(words) > 6 else "") + '"')
+
+
+@dataclass(frozen=True)
+class Point:
+    """One shown sentence: `text` was found in every cited source; `lead` is framing, not a claim."""
+
+    text: str
+    cites: tuple[int, ...]
+    doc_ids: tuple[str, ...]
+    lead: str = ""
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One side: only that outlet reports it. Two sides: outlets that say different things."""
+
+    sides: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Said:
+    speaker: str
+    said: str
+    sentence: str
+    cite: int
+    doc_id: str
+    outlet: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    headline: str
+    topic: str | None
+    summary: tuple[Point, ...]
+    key_points: tuple[Point, ...]
+    agree: tuple[Point, ...]
+    differ: tuple[Contrast, ...]
+    said: tuple[Said, ...]
+    open_questions: tuple[Point, ...]
+    sources: tuple[BriefSource, ...]

@@ -1,0 +1,355 @@
+"""The application: `NewsDesk` owns the settings, the index and the chat model, and offers every
+operation once — ingest, upload, sources, show, remove, ask, brief, summarize, evaluate, models.
+
+The CLI, the chat, its API endpoints, `rag eval` and the bench call only this. Input is validated
+here, once (ids, k, limits, an empty index), with messages written for users. The backends are
+chosen here, from the settings; models load lazily, on the first operation that needs them.
+Does not print, render or parse command lines (the front ends do).
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from rag.answer import ask as asking
+from rag.answer.ask import Done, Token
+from rag.answer.assistant import Assistant
+from rag.backends import models
+from rag.backends.chroma import Store, open_client
+from rag.backends.embed import Embedder
+from rag.briefing import brief as briefing
+from rag.briefing import digest as digests
+from rag.core.config import Settings
+from rag.core.errors import ConfigError, EmptyIndexError, ModelError, UnknownSourceError
+from rag.core.ports import ChatModel
+from rag.core.prompts import Prompts
+from rag.core.types import Answer, Brief, DocRecord, Hit
+from rag.evaluation.cases import Suite
+from rag.evaluation.evaluate import BriefRun, CaseResult, Report, run_suite, shortcut_ask
+from rag.ingest.pipeline import IngestReport, ingest
+from rag.retrieval.retrieve import Index, retrieve
+
+Progress = Callable[[int, int, str], None]
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
+MAX_K = 50
+NEAREST_IDS = 5  # an unknown id's error names at most this many known ones
+
+
+# choosing the backends -------------------------------------------------------------------------
+def load_embedder(s: Settings) -> Embedder:
+    preset = models.get_preset(s.models_dir, s.embed_model, kind="embed")
+    paths = models.require(s.models_dir, preset)
+    onnx = next(p for p in paths if p.suffix == ".onnx")
+    tokenizer = next(p for p in paths if p.suffix == ".json")
+    return Embedder(onnx, tokenizer, s.n_threads, preset.name)
+
+
+def open_index(s: Settings, embedder: Embedder | None = None) -> Index:
+    embedder = embedder or load_embedder(s)
+    store = Store(open_client(s.store_dir, s.chroma_url), embedder.model_name)
+    return Index(store, embedder, s.cache_dir)
+
+
+def load_llm(s: Settings) -> ChatModel:
+    if s.llm_url:
+        from rag.backends.remote import RemoteLLM
+
+        return RemoteLLM(s.llm_url, s.llm_model or s.model, s.n_ctx or 4096, s.llm_api_key, s.gen_timeout_s)
+    preset = models.get_preset(s.models_dir, s.model, kind="chat")
+    if preset.kind != "chat":
+        raise ModelError(f"'{s.model}' is not a chat model")
+    path = models.require(s.models_dir, preset)[0]
+    from rag.backends.llamacpp import LocalLLM
+
+    return LocalLLM(path, preset.name, s.n_ctx or preset.n_ctx, s.n_threads, s.seed, preset.chat_format)
+
+
+# input checks ----------------------------------------------------------------------------------
+def parse_ids(doc_ids: Sequence[str] | str | None) -> list[str]:
+    """Doc ids from a list, a JSON list or a comma-separated string."""
+    if isinstance(doc_ids, str):
+        text = doc_ids.strip()
+        try:
+            doc_ids = json.loads(text) if text.startswith("[") else text.split(",")
+        except json.JSONDecodeError:
+            raise UnknownSourceError("doc_ids must be a JSON list or comma-separated ids") from None
+    return [str(d).strip() for d in doc_ids or [] if d and str(d).strip()]
+
+
+def unknown_id(doc_id: str, known: Sequence[str], what: str = "no document") -> UnknownSourceError:
+    """"no document 'X'; nearest: a, b, c, 2,000 in all" — never the whole list."""
+    near = difflib.get_close_matches(doc_id, list(known), n=NEAREST_IDS, cutoff=0.3)
+    hint = f"; nearest: {', '.join(near)}" if near else f"; known: {', '.join(known[:NEAREST_IDS])}" if known else ""
+    more = f", {len(known)} in all; `rag sources` lists them" if len(known) > len(near or known[:NEAREST_IDS]) else ""
+    return UnknownSourceError(f"{what} '{doc_id}'{hint}{more}")
+
+
+def check_k(k: Any) -> int | None:
+    if k is None or k == "":
+        return None
+    try:
+        value = int(k)
+    except (TypeError, ValueError):
+        raise ConfigError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}") from None
+    if not 1 <= value <= MAX_K:
+        raise ConfigError(f"k must be between 1 and {MAX_K}, got {value}")
+    return value
+
+
+def matches(r: DocRecord, publisher: str | None, title: str | None) -> bool:
+    """A document's publisher contains `publisher` and its title contains the word `title` (any case)."""
+    if publisher and publisher.strip().lower() not in (r.publisher or "").lower():
+        return False
+    return not title or re.search(rf"\b{re.escape(title.strip())}", r.title, re.IGNORECASE) is not None
+
+
+class NewsDesk:
+    """Every operation of the application, over one workspace (see the module docstring)."""
+
+    def __init__(self, settings: Settings, *, index: Index | None = None, llm: ChatModel | None = None,
+                 index_factory: Callable[[Settings], Index] = open_index,
+                 llm_factory: Callable[[Settings], ChatModel] = load_llm):
+        self._settings, self._index, self._llm = settings, index, llm
+        self._index_factory, self._llm_factory = index_factory, llm_factory
+        self._lock = threading.Lock()
+
+    # what it owns ------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = self._index_factory(self._settings)
+            return self._index
+
+    def assistant(self) -> Assistant:
+        index = self.index
+        with self._lock:
+            if self._llm is None:
+                self._llm = self._llm_factory(self._settings)
+            return Assistant(self._settings, index, self._llm, Prompts(self._settings.prompts_dir))
+
+    def check_model(self) -> None:
+        """Fail now, not after other work, when the configured chat model is unknown or not pulled."""
+        s = self._settings
+        if self._llm is None and not s.llm_url:
+            models.require(s.models_dir, models.get_preset(s.models_dir, s.model, kind="chat"))
+
+    def switch_model(self, name: str) -> None:
+        """Load another chat preset; on failure the current model stays (the error propagates)."""
+        settings = self._settings.replace(model=name)
+        llm = self._llm_factory(settings)
+        with self._lock:
+            self._settings, self._llm = settings, llm
+
+    # documents ---------------------------------------------------------------------------------
+    def documents(self) -> dict[str, DocRecord]:
+        return self.index.documents()
+
+    def _require_documents(self) -> dict[str, DocRecord]:
+        docs = self.documents()
+        if not docs:
+            raise EmptyIndexError("nothing is ingested yet; run `rag ingest seeds/` or add articles in the "
+                                  "chat's Documents panel")
+        return docs
+
+    def check_ids(self, doc_ids: Sequence[str] | str | None) -> list[str] | None:
+        """The named doc ids, all known (else an error naming the nearest); None when none are named."""
+        ids = parse_ids(doc_ids)
+        if not ids:
+            return None
+        known = self.documents()
+        for d in ids:
+            if d not in known:
+                raise unknown_id(d, sorted(known), "unknown source id")
+        return ids
+
+    def sources(self, publisher: str | None = None, title: str | None = None) -> list[DocRecord]:
+        """The indexed articles by id, optionally only a publisher's or those with a word in the title."""
+        return [r for _, r in sorted(self.documents().items()) if matches(r, publisher, title)]
+
+    def show(self, doc_id: str) -> DocRecord:
+        """One article's record with its cleaned text."""
+        rec = self.index.store.get_document(doc_id)
+        if rec is None:
+            raise unknown_id(doc_id, sorted(self.documents()))
+        return rec
+
+    def ingest(self, paths: Sequence[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Index files and folders; the lexical index is brought up to date before returning."""
+        s, index = self._settings, self.index
+        report = ingest(paths, index.store, index.embedder, chunk_tokens=s.chunk_tokens,
+                        chunk_overlap=s.chunk_overlap, max_bytes=self.max_bytes, prune=prune, progress=progress)
+        index.lexical(index.documents())
+        return report
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self._settings.max_file_mb * 1e6)
+
+    @property
+    def uploads_dir(self) -> Path:
+        return (self._settings.workspace / "uploads").resolve()
+
+    def upload(self, paths: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
+        """Copy uploads into <workspace>/uploads under safe names, ingest them, report per file."""
+        folder = self.uploads_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        copied, skipped = [], []
+        for p in map(Path, paths or []):
+            name = safe_name(p.name)
+            dest = folder / name
+            if dest.suffix.lower() not in UPLOAD_TYPES:
+                skipped.append({"file": name, "reason": f"unsupported type; use {' '.join(UPLOAD_TYPES)}"})
+            elif p.stat().st_size > self.max_bytes:
+                skipped.append({"file": name, "reason": f"file is {p.stat().st_size / 1e6:.1f} MB, "
+                                                        f"over the {self._settings.max_file_mb:g} MB limit"})
+            elif dest.parent != folder:  # cannot happen after safe_name; kept as the last guard
+                skipped.append({"file": name, "reason": "unsafe file name"})
+            else:
+                shutil.copyfile(p, dest)
+                copied.append(dest)
+        report = self.ingest(copied, progress=progress) if copied else IngestReport()
+        skipped += [{"file": Path(f).name, "reason": why} for f, why in report.skipped]
+        return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged, "skipped": skipped,
+                "failed": [{"doc_id": d, "reason": why} for d, why in report.failed]}
+
+    def remove(self, doc_id: str) -> str:
+        """Remove an article: its record, its chunks, our copy of an upload and its cached digests."""
+        rec = self.documents().get(doc_id)
+        if rec is None:
+            raise unknown_id(doc_id, sorted(self.documents()))
+        self.index.store.remove_document(doc_id)
+        path = Path(rec.source_path) if rec.source_path else None
+        if path and path.parent == self.uploads_dir:  # our own copy of an upload; files elsewhere are the user's
+            path.unlink(missing_ok=True)
+        for cached in digests.cached_files(self._settings.cache_dir, doc_id):
+            cached.unlink(missing_ok=True)
+        return doc_id
+
+    # questions ---------------------------------------------------------------------------------
+    def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (),
+                   doc_ids: Sequence[str] | str | None = None, k: Any = None, temperature: float | None = None,
+                   max_tokens: Any = None) -> Iterator[Token | Done]:
+        """The model's text as Token events, then one Done with the verified Answer."""
+        asking.clean_question(question, self._settings.max_question_chars)  # fail fast, before loading a model
+        self.check_model()
+        self._require_documents()
+        ids, k_ = self.check_ids(doc_ids), check_k(k)
+        return asking.ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k_,
+                                 temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
+
+    def ask(self, question: str, **kwargs: Any) -> Answer:
+        answer = None
+        for event in self.ask_stream(question, **kwargs):
+            if isinstance(event, Done):
+                answer = event.answer
+        assert answer is not None
+        return answer
+
+    def retrieve(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
+        return retrieve(self.index, query, k or self._settings.k, doc_ids)
+
+    # briefs ------------------------------------------------------------------------------------
+    def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
+              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None) -> Brief:
+        """A cited briefing on the named articles (all when none), or on those about `topic`."""
+        words_ = check_words(words)
+        self.check_model()
+        docs = self._require_documents()
+        ids = self.check_ids(doc_ids)
+        chosen = {d: docs[d] for d in ids} if ids else docs
+        return briefing.brief(self.assistant(), chosen, topic=topic, words=words_, progress=progress)
+
+    def summarize(self, doc_id: str) -> digests.Digest:
+        """One article's cited digest: key facts with their supporting sentences."""
+        docs = self._require_documents()
+        if doc_id not in docs:
+            raise unknown_id(doc_id, sorted(docs))
+        return digests.digest(self.assistant(), docs[doc_id])
+
+    # evaluation --------------------------------------------------------------------------------
+    def evaluate(self, suite: Suite, mode: str = "full", briefs: bool = True,
+                 on_case: Callable[[CaseResult], None] | None = None) -> Report:
+        """Run a question suite; mode: full | retrieval-only | shortcut (the top chunk verbatim)."""
+        docs = self.documents()
+        find = lambda q: self.retrieve(q)  # noqa: E731
+        answer_fn = brief_fn = None
+        if mode == "full":
+            answer_fn = lambda q: self.ask(q)  # noqa: E731
+            brief_fn = self._brief_run if briefs else None
+        elif mode == "shortcut":
+            answer_fn = shortcut_ask(find)
+        return run_suite(suite, retrieve=find, ask=answer_fn, brief=brief_fn, index_doc_ids=set(docs),
+                         on_case=on_case)
+
+    def _brief_run(self, case: Any) -> BriefRun:
+        b = briefing.brief(self.assistant(), self._require_documents(), topic=case.topic,
+                           words=case.max_words or 400)
+        total, cited = briefing.sentence_counts(b)
+        return BriefRun(briefing.render_markdown(b), briefing.cited_doc_ids(b), total, cited)
+
+    def config(self) -> dict[str, Any]:
+        """What an eval report records about how its answers were made."""
+        s = self._settings
+        return {"model": s.model, "embed_model": s.embed_model, "k": s.k, "chunk_tokens": s.chunk_tokens,
+                "chunk_overlap": s.chunk_overlap, "prompts": Prompts(s.prompts_dir).version()}
+
+    # models ------------------------------------------------------------------------------------
+    def presets(self) -> list[tuple[models.Preset, bool]]:
+        """Every catalog preset and whether its files are installed."""
+        d = self._settings.models_dir
+        return [(p, models.is_installed(d, p)) for p in models.load_catalog(d).values()]
+
+    def pull(self, name: str, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+        d = self._settings.models_dir
+        return models.pull(d, models.get_preset(d, name), progress)
+
+    def verify_models(self, names: Sequence[str], progress: Callable[[str], Any]
+                      ) -> Iterator[tuple[str, str, str, bool]]:
+        """(preset, file, status, ok) for the named presets' files (every installed preset when none named).
+
+        `progress(file name)` is a context manager that yields a (done, total) byte callback."""
+        d = self._settings.models_dir
+        chosen = [models.get_preset(d, n) for n in names] or [p for p, ok in self.presets() if ok]
+        for preset in chosen:
+            for f in preset.files:
+                try:
+                    with progress(f.name) as tick:
+                        yield preset.name, f.name, models.verify_file(d, f, tick), True
+                except ModelError as e:
+                    yield preset.name, f.name, f"FAILED: {e}", False
+
+
+def check_words(words: Any) -> int:
+    try:
+        value = int(words)
+    except (TypeError, ValueError):
+        raise ConfigError(f"words must be a whole number, got {words!r}") from None
+    if not 50 <= value <= 5000:
+        raise ConfigError(f"words must be between 50 and 5000, got {value}")
+    return value
+
+
+def safe_name(name: str) -> str:
+    """A client's file name reduced to a safe basename: `../../etc/passwd.txt` -> `passwd.txt`."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^\w.-]+", "_", base).lstrip("._-")  # letters (any script), digits, _ . -
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem.strip("._-")[:100] or "upload"
+    return f"{stem}.{suffix.lower()[:8]}" if suffix else stem
+
+
+def assistant(s: Settings, index: Index | None = None, llm: ChatModel | None = None) -> Assistant:
+    """What the pipelines need, for callers that hold their own index or model (tests, bench)."""
+    return NewsDesk(s, index=index, llm=llm).assistant()

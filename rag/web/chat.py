@@ -1,0 +1,284 @@
+"""The Gradio chat (`rag chat`): streamed, verified answers with sources; documents; briefings.
+
+`build_app(desk)` builds the Blocks over a `NewsDesk`, which loads the index and the chat model
+lazily (on first use) and does every operation; `launch(...)` binds 127.0.0.1 by default and
+refuses a non-loopback address without a password. Handlers are plain functions; RagError reaches
+the user as `gr.Error`. Rendering lives in rag.web.render.
+Named API endpoints (gradio_client): /ask /ask_stream /sources /upload /remove /brief.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import gradio as gr
+
+from rag.answer.ask import Done, Token
+from rag.answer.report import answer_json
+from rag.briefing.brief import BRIEF_WORDS
+from rag.briefing.render import render_markdown as render_brief
+from rag.core.errors import ConfigError, RagError
+from rag.core.types import DocRecord
+from rag.desk import UPLOAD_TYPES, NewsDesk
+from rag.web import render
+
+log = logging.getLogger(__name__)
+
+MODEL, INDEX = "model", "index"  # concurrency groups: one generation at a time; one index write at a time
+
+
+def _doc_rows(docs: list[DocRecord]) -> list[list[Any]]:
+    return [[r.title, r.publisher or "", r.date or "", r.n_chunks, r.doc_id] for r in docs]
+
+
+def _doc_choices(docs: list[DocRecord]) -> list[tuple[str, str]]:
+    return [(f"{r.title[:60]} ({r.doc_id})", r.doc_id) for r in docs]
+
+
+def _gr_progress(progress: gr.Progress) -> Callable[..., None]:
+    """Adapt a (done, total, label) callback to gr.Progress."""
+    def update(done: float, total: float | None = None, label: str | None = None, *_: Any) -> None:
+        progress((done, total) if total else done, desc=label or None)
+    return update
+
+
+def user_error(message: str) -> gr.Error:
+    """A message for the user, shown without a traceback on the server's console."""
+    log.info("user error: %s", message)
+    return gr.Error(message, print_exception=False)
+
+
+def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a non-streaming handler; our errors become gr.Error with the message only."""
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RagError as e:
+            raise user_error(str(e)) from None
+    return run
+
+
+def build_app(b: NewsDesk) -> gr.Blocks:
+    """The chat app over the desk; nothing is loaded until the first request needs it."""
+    with gr.Blocks(title="rag — news assistant", analytics_enabled=False) as demo:
+        _api(b)  # first, so the named endpoints get their names before the UI events take them
+        gr.Markdown("## News assistant\nAnswers come only from your articles; every citation is checked.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Tab("Chat"):
+                    chat = _chat_tab(b)
+                with gr.Tab("Brief"):
+                    brief_tab = _brief_tab(b)
+            with gr.Column(scale=2):
+                docs = _documents_panel(b)
+        chat["run"](docs["filter"])
+        brief_tab["run"](docs["filter"])
+        demo.load(docs["refresh"], docs["inputs"], docs["outputs"], api_visibility="private", queue=False)
+    demo.queue(default_concurrency_limit=1, api_open=False)  # one generation at a time; others see their place
+    return demo
+
+
+def _chat_tab(b: NewsDesk) -> dict[str, Any]:
+    s = b.settings
+    bot = gr.Chatbot(label="Chat", height=520, latex_delimiters=[], feedback_options=None,
+                     elem_id="rag-chat", placeholder="Ask a question about your articles.")
+    pairs = gr.State([])
+    question = gr.Textbox(label="Question", placeholder="e.g. Who mediated the talks?", lines=1, max_lines=6,
+                          elem_id="rag-question")
+    with gr.Row():
+        send = gr.Button("Ask", variant="primary", elem_id="rag-ask")
+        clear = gr.Button("Clear", elem_id="rag-clear")
+    with gr.Accordion("Settings", open=False):
+        presets = [p.name for p, _ in b.presets() if p.kind == "chat"]
+        model = gr.Dropdown(sorted(set(presets) | {s.model}), value=s.model, label="Model preset")
+        model_status = gr.Markdown(f"Model **{render.md_escape(s.model)}** loads on the first question.")
+        k = gr.Slider(1, 20, value=s.k, step=1, label="Passages to retrieve (k)")
+        temperature = gr.Slider(0.0, 1.5, value=s.temperature, step=0.05, label="Temperature")
+        max_tokens = gr.Slider(16, 1024, value=s.max_tokens, step=16, label="Max answer tokens")
+
+    def respond(message: str, shown: list, history: list, doc_ids: list, k_: float, temp: float,
+                max_tok: float) -> Iterator[tuple[list, list, str]]:
+        try:
+            events = b.ask_stream(message, [tuple(p) for p in history], doc_ids, k_, temp, max_tok)
+        except RagError as e:
+            raise user_error(str(e)) from None
+        shown = shown + [{"role": "user", "content": render.user_html(message, s.max_question_chars)},
+                         {"role": "assistant", "content": render.streaming_html("")}]
+        text = ""
+        try:
+            for event in events:
+                if isinstance(event, Token):
+                    text += event.text
+                    shown[-1] = {"role": "assistant", "content": render.streaming_html(text)}
+                    yield shown, history, ""
+                elif isinstance(event, Done):
+                    a = event.answer
+                    shown[-1] = {"role": "assistant",
+                                 "content": render.answer_html(a, b.documents(), b.settings.min_relevance)}
+                    yield shown, history + [(message[: s.max_question_chars], a.answer)], ""
+        except RagError as e:
+            shown[-1] = {"role": "assistant", "content": render.error_html(str(e))}
+            yield shown, history, ""
+
+    def switch(name: str) -> tuple[str, Any]:
+        try:
+            t0 = time.perf_counter()
+            b.switch_model(name)
+            return f"Model **{render.md_escape(name)}** loaded in {time.perf_counter() - t0:.1f} s.", gr.update()
+        except RagError as e:
+            return f"Could not load **{render.md_escape(name)}**: {render.md_escape(str(e))}", gr.update(
+                value=b.settings.model)
+
+    model.input(switch, model, [model_status, model], concurrency_id=MODEL, api_visibility="private")
+    clear.click(lambda: ([], []), None, [bot, pairs], queue=False, api_visibility="private")
+
+    def wire(doc_filter: gr.CheckboxGroup) -> None:
+        for trigger in (send.click, question.submit):
+            trigger(respond, [question, bot, pairs, doc_filter, k, temperature, max_tokens], [bot, pairs, question],
+                    concurrency_id=MODEL, api_visibility="private", show_progress_on=[bot])
+    return {"run": wire}
+
+
+def _brief_tab(b: NewsDesk) -> dict[str, Any]:
+    gr.Markdown("A briefing over the articles selected in the Documents panel (all when none), "
+                "or about a topic.")
+    topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. the nuclear talks")
+    words = gr.Slider(100, 1000, value=BRIEF_WORDS, step=50, label="Length (words)")
+    go = gr.Button("Write briefing", variant="primary")
+    out = gr.Markdown(sanitize_html=True)
+    download = gr.File(label="Download (.md)")
+
+    def run_brief(topic_: str, doc_ids: list, words_: float, progress: gr.Progress = gr.Progress()
+                  ) -> tuple[str, str]:
+        md = render_brief(b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress)))
+        path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
+        path.write_text(md, encoding="utf-8")
+        return render.md_safe(md), str(path)
+
+    def wire(doc_filter: gr.CheckboxGroup) -> None:
+        go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
+                 api_visibility="private")
+    return {"run": wire}
+
+
+def _documents_panel(b: NewsDesk) -> dict[str, Any]:
+    gr.Markdown("### Documents")
+    with gr.Row():
+        publisher = gr.Textbox(label="Publisher", placeholder="e.g. BBC", elem_id="rag-publisher", scale=1)
+        title_word = gr.Textbox(label="Word in title", placeholder="e.g. talks", elem_id="rag-title", scale=1)
+    doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
+    table = gr.Dataframe(headers=["title", "publisher", "date", "chunks", "doc id"], interactive=False,
+                         datatype=["str", "str", "str", "number", "str"], wrap=True, elem_id="rag-docs",
+                         column_widths=["45%", "17%", "13%", "10%", "15%"])
+    with gr.Accordion("Add articles", open=False):
+        files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath", label="Files")
+        add = gr.Button("Add to index")
+    with gr.Accordion("Remove an article", open=False):
+        victim = gr.Dropdown([], label="Article")
+        drop = gr.Button("Remove", variant="stop")
+    status = gr.Markdown()
+    report = gr.JSON(visible=False)
+
+    def refresh(selected: list | None = None, publisher_: str = "", title_: str = "") -> tuple[list, Any, Any]:
+        shown = b.sources(publisher=publisher_ or None, title=title_ or None)
+        ids = {r.doc_id for r in shown}
+        keep = [d for d in selected or [] if d in ids]
+        choices = _doc_choices(shown)
+        return _doc_rows(shown), gr.update(choices=choices, value=keep), gr.update(choices=choices, value=None)
+
+    def upload(paths: list | None, progress: gr.Progress = gr.Progress()) -> dict[str, Any]:
+        if not paths:
+            raise user_error("choose one or more files first")
+        return b.upload(paths, _gr_progress(progress))
+
+    def remove(doc_id: str | None) -> str:
+        if not doc_id:
+            raise user_error("choose an article to remove")
+        return f"Removed `{render.md_escape(b.remove(doc_id))}`."
+
+    outputs, inputs = [table, doc_filter, victim], [doc_filter, publisher, title_word]
+    add.click(_guard(upload), files, report, api_name="upload", concurrency_id=INDEX, show_progress_on=[status]
+              ).success(lambda r: (render.report_markdown(r or {}), None), report, [status, files],
+                        api_visibility="private"
+              ).then(refresh, inputs, outputs, api_visibility="private")
+    drop.click(_guard(remove), victim, status, concurrency_id=INDEX, api_visibility="private"
+               ).then(refresh, inputs, outputs, api_visibility="private")
+    for box in (publisher, title_word):
+        box.submit(_guard(refresh), inputs, outputs, api_visibility="private", queue=False)
+    return {"filter": doc_filter, "refresh": _guard(refresh), "inputs": inputs, "outputs": outputs}
+
+
+def _api(b: NewsDesk) -> None:
+    """The named endpoints for gradio_client (see the module docstring)."""
+
+    def ask(question: str, doc_ids: list[str] | str | None = None, k: int | None = None) -> dict[str, Any]:
+        """Answer a question; returns the JSON of `rag ask --json`."""
+        return answer_json(b.ask(question, doc_ids=doc_ids, k=k))
+
+    def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None
+                   ) -> Iterator[dict[str, Any]]:
+        """Stream {"text": raw text so far, "done": false}, then {"text": verified, "done": true, "answer": {...}}."""
+        text = ""
+        try:
+            for event in b.ask_stream(question, doc_ids=doc_ids, k=k):
+                if isinstance(event, Token):
+                    text += event.text
+                    yield {"text": text, "done": False}
+                elif isinstance(event, Done):
+                    yield {"text": event.answer.answer, "done": True, "answer": answer_json(event.answer)}
+        except RagError as e:
+            raise user_error(str(e)) from None
+
+    def sources(publisher: str | None = None, title: str | None = None) -> list[dict[str, Any]]:
+        """The indexed articles, as `rag sources --json [--publisher P] [--title WORD]`."""
+        return [r.as_dict() for r in b.sources(publisher=publisher or None, title=title or None)]
+
+    def remove(doc_id: str) -> dict[str, Any]:
+        """Remove an article by doc id."""
+        return {"removed": b.remove(doc_id)}
+
+    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS) -> str:
+        """A briefing on the given articles (all when none) or a topic, as Markdown."""
+        return render_brief(b.brief(topic or None, doc_ids, words))
+
+    gr.api(_guard(ask), api_name="ask", concurrency_id=MODEL)
+    gr.api(ask_stream, api_name="ask_stream", concurrency_id=MODEL)
+    gr.api(_guard(sources), api_name="sources", concurrency_limit=None)
+    gr.api(_guard(remove), api_name="remove", concurrency_id=INDEX)
+    gr.api(_guard(brief), api_name="brief", concurrency_id=MODEL)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           no_auth: bool = False, prevent_thread_lock: bool = False, *, quiet: bool = False) -> gr.Blocks:
+    """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
+    if auth is not None and not (auth[0] and auth[1]):
+        raise ConfigError("auth needs a user name and a password (USER:PASS)")
+    if not is_loopback(host) and auth is None and not no_auth:
+        raise ConfigError(f"refusing to serve on {host} without a password: anyone on the network could use "
+                          "it; pass --auth USER:PASS (or --no-auth if you really mean it)")
+    if not is_loopback(host) and auth is None:
+        log.warning("serving on %s without a password", host)
+    demo = build_app(desk)
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    try:
+        demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
+                    quiet=quiet, ssr_mode=False, show_error=False, max_file_size=desk.max_bytes,
+                    theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
+    except OSError as e:
+        raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
+    return demo
