@@ -48,6 +48,11 @@ def test_ingest_sources_show_and_ask(tmp_path: Path):
     rows = json.loads(run("sources", "--json").output)
     assert len(rows) == 3
     assert next(r for r in rows if r["doc_id"].startswith("004_"))["publisher"] == "DailyBeat"
+    by_outlet = json.loads(run("sources", "--json", "--publisher", "dailybeat").output)
+    assert [r["doc_id"] for r in by_outlet] == ["004_62933566e88b2052"]
+    by_word = json.loads(run("sources", "--json", "--title", "beginning").output)  # "a 'Good Beginning'"
+    assert [r["doc_id"] for r in by_word] == ["004_62933566e88b2052"]
+    assert json.loads(run("sources", "--json", "--publisher", "Reuters").output) == []
     shown = run("show", "000_5979d52e6de91143").output
     assert shown.count("Oman played a crucial role") == 1
     assert run("show", "nope").exit_code == 2

@@ -19,6 +19,7 @@ from rag.web import render as ui_render
 
 SEED_IDS = {p.stem for p in SEEDS.iterdir() if p.is_file()}
 S000 = next(d for d in SEED_IDS if d.startswith("000_"))
+S004 = next(d for d in SEED_IDS if d.startswith("004_"))
 QUESTION = "Which country mediated the indirect talks between Iran and the US?"
 
 
@@ -131,6 +132,13 @@ def test_oversized_and_unsupported_uploads_are_skipped_before_copying(tmp_path: 
     reasons = {item["file"]: item["reason"] for item in report["skipped"]}
     assert "over the" in reasons["big.txt"] and "unsupported" in reasons["tool.exe"]
     assert not any((settings.workspace / "uploads").iterdir())
+
+
+def test_sources_endpoint_filters_by_publisher_and_title_word(served):
+    client = served[2]
+    assert [d["doc_id"] for d in client.predict("DailyBeat", None, api_name="/sources")] == [S004]
+    assert [d["doc_id"] for d in client.predict(None, "beginning", api_name="/sources")] == [S004]
+    assert client.predict("no such outlet", None, api_name="/sources") == []
 
 
 def test_empty_question_is_an_error_message(served):

@@ -1,7 +1,8 @@
 """The embedding function: all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime, fully offline.
 
 Dynamic padding per batch (not a fixed 256), mean pooling over the attention mask, L2-normalised.
-Implements Chroma's embedding-function protocol so the collection records which embedder built it.
+Implements rag.core.ports.Embedder; the store records `model_name`, so an index is never queried
+with another embedder's vectors.
 The only module that imports onnxruntime and tokenizers.
 """
 from __future__ import annotations
@@ -41,30 +42,6 @@ class Embedder:
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.model_name = name
 
-    # Chroma's EmbeddingFunction protocol -------------------------------------------------------
-    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002 - Chroma's name
-        return list(self.embed(list(input)))
-
-    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:  # noqa: A002
-        return self(input)
-
-    @staticmethod
-    def name() -> str:
-        return "rag-minilm-onnx"
-
-    def get_config(self) -> dict:
-        return {"model": self.model_name}
-
-    def is_legacy(self) -> bool:
-        return False
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:
-        return ["cosine"]
-
-    # ------------------------------------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts in batches sorted by length, so padding stays small."""
         if not texts:
