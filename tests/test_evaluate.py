@@ -410,3 +410,24 @@ def test_wikinews_questions_have_checkable_gold_labels() -> None:
     assert counts["multi_source"] >= 8 and counts["unanswerable"] >= 10
     assert sum("date" in c.tags for c in suite.cases) >= 8
     assert suite.thresholds["answer_accuracy"] >= 0.85 and suite.thresholds["abstention_rate"] >= 0.9
+
+
+def test_eval_command_reports_each_tag(tmp_path: Path, seeded_workspace: Path) -> None:
+    """`rag eval` on real retrieval: the tagged cases get their own row and their own JSON summary."""
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    suite = write(tmp_path, "q.yaml", """
+- {id: a, question: 'Who was the US special envoy at the talks?', answers: [Witkoff], sources: [003_a3108b83e1705bc7],
+   tags: [date]}
+- {id: b, question: 'Where were the talks held?', answers: [Muscat], sources: [004_62933566e88b2052]}
+""")
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["eval", "--retrieval-only", "--questions", str(suite), "--json", str(report),
+                                      "--workspace", str(seeded_workspace)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert set(data["by_tag"]) == {"date"}
+    assert data["by_tag"]["date"]["hit_at_k"] == float(data["cases"][0]["metrics"]["hit_at_k"])
+    assert any(line.split("│")[1].strip() == "date" for line in result.output.splitlines() if line.count("│") > 2)
