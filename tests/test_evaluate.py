@@ -2,12 +2,16 @@
 implement the real callables, and the seed question file's gold labels checked against the seeds."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from rag.core.config import PROJECT_ROOT
 from rag.core.errors import EvalFileError
 from rag.core.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
 from rag.evaluation.cases import Case, Suite, load_suite
@@ -33,11 +37,15 @@ from rag.evaluation.evaluate import (
     shortcut_answer,
     shortcut_ask,
     summarize,
+    summarize_by_tag,
     token_f1,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_YAML = ROOT / "tests" / "eval" / "seeds.yaml"
+WIKINEWS_YAML = ROOT / "tests" / "eval" / "wikinews-dev.yaml"
+# The shared corpora sit beside the clone (../shared in CI); RAG_TEST_CORPORA points elsewhere.
+CORPORA = Path(os.environ.get("RAG_TEST_CORPORA") or PROJECT_ROOT.parent / "shared" / "corpora")
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -125,6 +133,9 @@ def test_type_inference(tmp_path: Path) -> None:
     ("una.yaml", "- {id: a, question: Q, unanswerable: true, answers: [x]}\n", "cannot have answers"),
     ("num.yaml", "- {id: a, question: Q, sources: [004]}\n", "sources: 4 was read as a number"),
     ("bad.jsonl", '{"id": "a", "question": "Q?"}\n{"id": "b",\n', "line 2: not valid JSON"),
+    ("asof.yaml", "- {id: a, question: Q, as_of: '17 Nov 2004'}\n", "'as_of' must be a date YYYY-MM-DD"),
+    ("feb31.yaml", "- {id: a, question: Q, as_of: '2004-02-31'}\n", "'as_of' must be a date YYYY-MM-DD"),
+    ("feb31bare.yaml", "- {id: a, question: Q, as_of: 2004-02-31}\n", "not valid YAML"),
 ])
 def test_malformed_files_name_file_case_and_problem(tmp_path: Path, name: str, text: str, problem: str) -> None:
     p = write(tmp_path, name, text)
@@ -132,6 +143,18 @@ def test_malformed_files_name_file_case_and_problem(tmp_path: Path, name: str, t
         load_suite(p)
     msg = str(e.value)
     assert msg.startswith(f"{p}:") and problem in msg and "\n" not in msg
+
+
+def test_tags_and_as_of(tmp_path: Path) -> None:
+    p = write(tmp_path, "q.yaml", """
+- {id: a, question: 'What happened last week?', tags: [date, relative], as_of: 2004-11-20}
+- {id: b, question: 'When?', tags: date, as_of: '2004-11-17'}
+- {id: c, question: 'Who?'}
+""")
+    a, b, c = load_suite(p).cases
+    assert a.tags == ("date", "relative") and a.as_of == dt.date(2004, 11, 20)
+    assert b.tags == ("date",) and b.as_of == dt.date(2004, 11, 17)
+    assert c.tags == () and c.as_of is None
 
 
 def test_missing_file_is_an_eval_file_error(tmp_path: Path) -> None:
@@ -230,6 +253,19 @@ def test_summary_means_and_none_for_no_applicable_case() -> None:
     s = summarize(results)
     assert s["answer_accuracy"] == 0.5 and s["ttft_ms_p50"] == 200.0 and s["ttft_ms_p90"] == pytest.approx(280.0)
     assert s["abstention_rate"] is None and s["brief_coverage"] is None
+
+
+def test_summary_by_tag_covers_only_the_tagged_cases() -> None:
+    cases = [Case("a", "factual", "Q", tags=("date",)), Case("b", "factual", "Q"),
+             Case("c", "unanswerable", "Q", unanswerable=True, tags=("date", "hard"))]
+    results = [CaseResult("a", "factual", "Q", metrics={"answer_accuracy": True}),
+               CaseResult("b", "factual", "Q", metrics={"answer_accuracy": False}),
+               CaseResult("c", "unanswerable", "Q", metrics={"abstention_rate": False})]
+    by_tag = summarize_by_tag(results, cases)
+    assert set(by_tag) == {"date", "hard"}
+    assert by_tag["date"]["answer_accuracy"] == 1.0 and by_tag["date"]["abstention_rate"] == 0.0
+    assert by_tag["hard"]["answer_accuracy"] is None
+    assert summarize_by_tag(results, [Case("a", "factual", "Q")]) == {}
 
 
 def test_check_thresholds_direction() -> None:
@@ -343,22 +379,75 @@ def test_seed_questions_have_checkable_gold_labels() -> None:
     assert counts["factual"] >= 17 and counts["multi_source"] >= 3 and counts["unanswerable"] >= 5
     assert counts["briefing"] == 2 and suite.thresholds["hit_at_k"] >= 0.8
     seeds = {p.stem: normalize_answer(p.read_text(encoding="utf-8")) for p in (ROOT / "seeds").glob("*.txt")}
-
-    def occurs(needle: str, text: str) -> bool:
-        return f" {normalize_answer(needle)} " in f" {text} "
-
     for case in suite.cases:
         assert set(case.sources) | set(case.must_cite) <= set(seeds), case.id
-        gold = [seeds[d] for d in case.sources]
+    assert_gold_labels(suite, seeds)
+    for case in (c for c in suite.cases if c.type == "briefing"):
+        assert set(case.must_cite) == set(seeds) and case.max_words
+
+
+def _occurs(needle: str, normalised_text: str) -> bool:
+    return f" {normalize_answer(needle)} " in f" {normalised_text} "
+
+
+def assert_gold_labels(suite: Suite, texts: dict[str, str]) -> None:
+    """Every gold string is in a gold article; texts: doc id -> normalised text of the whole corpus."""
+    for case in suite.cases:
+        gold = [texts[d] for d in case.sources]
         for answer in case.answers if case.type == "factual" else ():
-            assert any(occurs(answer, text) for text in gold), (case.id, answer)
+            assert any(_occurs(answer, text) for text in gold), (case.id, answer)
         for group in case.must_include:
-            assert any(occurs(s, text) for s in group for text in gold), (case.id, group)
+            assert any(_occurs(s, text) for s in group for text in gold), (case.id, group)
         if case.type == "multi_source":
             assert len(case.sources) == 2
             for text in gold:  # each gold article is needed: neither alone satisfies every group
-                assert not all(any(occurs(s, text) for s in g) for g in case.must_include), case.id
+                assert not all(any(_occurs(s, text) for s in g) for g in case.must_include), case.id
         for s in case.must_not_include:  # a forbidden string is never in the articles themselves
-            assert not any(occurs(s, text) for text in seeds.values()), (case.id, s)
-    for case in (c for c in suite.cases if c.type == "briefing"):
-        assert set(case.must_cite) == set(seeds) and case.max_words
+            assert not any(_occurs(s, text) for text in texts.values()), (case.id, s)
+
+
+@pytest.mark.skipif(not (CORPORA / "wikinews-dev" / "docs").is_dir(), reason="the shared corpora are not here")
+def test_wikinews_questions_have_checkable_gold_labels() -> None:
+    corpus = CORPORA / "wikinews-dev"
+    suite = load_suite(WIKINEWS_YAML)
+    texts = {p.stem: normalize_answer(p.read_text(encoding="utf-8")) for p in (corpus / "docs").glob("*.txt")}
+    story_of = {d: s["story"] for s in json.loads((corpus / "stories.json").read_text()) for d in s["doc_ids"]}
+    header = WIKINEWS_YAML.read_text(encoding="utf-8").split("\ncases:", 1)[0]
+    left_out = set(re.findall(r"\bwn\d{3}_\d+\b", header))  # junk and non-articles named in the header
+    stories: set[int] = set()
+    for case in suite.cases:
+        assert set(case.sources) <= set(texts) and not set(case.sources) & left_out, case.id
+        assert len({story_of[d] for d in case.sources}) <= 1, case.id  # two articles of one story
+        if case.type == "unanswerable":  # names the corpus story it is about
+            m = re.match(r"story (\d+)\.", case.notes or "")
+            assert m and int(m.group(1)) in story_of.values(), case.id
+            stories.add(int(m.group(1)))
+        stories |= {story_of[d] for d in case.sources}
+    assert left_out and left_out <= set(texts)
+    assert_gold_labels(suite, texts)
+    counts = Counter(c.type for c in suite.cases)
+    assert len(suite.cases) >= 48 and len(stories) >= 22
+    assert counts["multi_source"] >= 8 and counts["unanswerable"] >= 10
+    assert sum("date" in c.tags for c in suite.cases) >= 8
+    assert suite.thresholds["answer_accuracy"] >= 0.85 and suite.thresholds["abstention_rate"] >= 0.9
+
+
+def test_eval_command_reports_each_tag(tmp_path: Path, seeded_workspace: Path) -> None:
+    """`rag eval` on real retrieval: the tagged cases get their own row and their own JSON summary."""
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    suite = write(tmp_path, "q.yaml", """
+- {id: a, question: 'Who was the US special envoy at the talks?', answers: [Witkoff], sources: [003_a3108b83e1705bc7],
+   tags: [date]}
+- {id: b, question: 'Where were the talks held?', answers: [Muscat], sources: [004_62933566e88b2052]}
+""")
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["eval", "--retrieval-only", "--questions", str(suite), "--json", str(report),
+                                      "--workspace", str(seeded_workspace)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert set(data["by_tag"]) == {"date"}
+    assert data["by_tag"]["date"]["hit_at_k"] == float(data["cases"][0]["metrics"]["hit_at_k"])
+    assert any(line.split("│")[1].strip() == "date" for line in result.output.splitlines() if line.count("│") > 2)

@@ -108,3 +108,15 @@ def _print_summary(report: Report, baseline: Path | None) -> None:
                     (f"{c.delta:+.3f}" + (" REGRESSED" if c.regressed else "")) if c and c.delta is not None else "-"]
         table.add_row(*row)
     out.print(table)
+    _print_by_tag(report)
+
+
+def _print_by_tag(report: Report) -> None:
+    """The headline metrics again for each tag's cases (e.g. the date questions), when the suite tags any."""
+    if not report.by_tag:
+        return
+    names = ("hit_at_k", "mrr_at_k", "answer_accuracy", "abstention_rate", "false_abstention_rate")
+    table = Table("tag", *names)
+    for tag, summary in report.by_tag.items():
+        table.add_row(tag, *(_mark(summary.get(n)) for n in names))
+    out.print(table)

@@ -8,6 +8,7 @@ Does not: retrieve, ask, brief or score (that is `rag.evaluation.evaluate`).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import string
@@ -35,7 +36,7 @@ LOWER_IS_BETTER = frozenset({
 UNBOUNDED = frozenset({"ttft_ms_p50", "ttft_ms_p90", "total_ms_p50", "total_ms_p90", "prompt_tokens_mean"})
 
 _KEYS = ("id", "question", "type", "answers", "must_include", "must_not_include", "sources", "unanswerable",
-         "topic", "must_mention", "must_cite", "max_words", "notes")
+         "topic", "must_mention", "must_cite", "max_words", "notes", "tags", "as_of")
 _BRIEF_ONLY = ("topic", "must_mention", "must_cite", "max_words")
 _QUESTION_ONLY = ("answers", "must_include", "must_not_include", "sources", "unanswerable")
 _TOP_KEYS = ("defaults", "thresholds", "cases")
@@ -77,6 +78,8 @@ class Case:
     must_cite: tuple[str, ...] = ()
     max_words: int | None = None
     notes: str | None = None
+    tags: tuple[str, ...] = ()  # labels for reporting a subset separately, e.g. "date"
+    as_of: dt.date | None = None  # the reference date a relative question ("last week") is asked on
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def _jsonl(path: Path, text: str) -> list[tuple[str, Any]]:
 def _yaml(path: Path, text: str) -> tuple[list[tuple[str, Any]], dict, dict]:
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: an impossible date such as 2004-02-31
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise EvalFileError(f"{path}: not valid YAML{at} ({getattr(e, 'problem', None) or e})") from e
@@ -202,6 +205,8 @@ def _case(where: str, raw: dict) -> Case:
         must_cite=_strings(where, "must_cite", raw.get("must_cite"), match=False),
         max_words=max_words,
         notes=_text(where, "notes", raw["notes"]) if raw.get("notes") is not None else None,
+        tags=_strings(where, "tags", raw.get("tags"), match=False),
+        as_of=_date(where, "as_of", raw.get("as_of")),
     )
 
 
@@ -218,6 +223,18 @@ def _type(where: str, raw: dict) -> str:
         return "unanswerable"
     sources = raw.get("sources")
     return "multi_source" if isinstance(sources, list) and len(sources) >= 2 else "factual"
+
+
+def _date(where: str, key: str, value: Any) -> dt.date | None:
+    """A calendar date: YAML's own date (an unquoted 2004-11-17) or a YYYY-MM-DD string."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:  # 2004-02-31
+            pass
+    raise EvalFileError(f"{where}: {key!r} must be a date YYYY-MM-DD, not {value!r}")
 
 
 def _text(where: str, key: str, value: Any, numbers: bool = False) -> str:

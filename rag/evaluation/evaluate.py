@@ -71,6 +71,7 @@ class Report:
     thresholds: Mapping[str, float]
     warnings: tuple[str, ...]
     failed: tuple[str, ...]
+    by_tag: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)  # tag -> its cases' summary
 
 
 class Change(NamedTuple):
@@ -301,7 +302,14 @@ def run_suite(suite: Suite, *, retrieve: Callable[[str], Sequence[Hit]] | None,
     warnings += [f"threshold {name} not checked: no case measured it"
                  for name in suite.thresholds if summary.get(name) is None]
     return Report(suite.path, tuple(results), summary, dict(suite.thresholds), tuple(warnings),
-                  tuple(check_thresholds(summary, suite.thresholds)))
+                  tuple(check_thresholds(summary, suite.thresholds)), summarize_by_tag(results, suite.cases))
+
+
+def summarize_by_tag(results: Sequence[CaseResult], cases: Sequence[Case]) -> dict[str, dict[str, float | None]]:
+    """The summary over each tag's cases (e.g. the date questions), reported beside the whole suite's."""
+    tags_of = {c.id: c.tags for c in cases}
+    tags = sorted({t for c in cases for t in c.tags})
+    return {t: summarize([r for r in results if t in tags_of.get(r.id, ())]) for t in tags}
 
 
 # --- summary, thresholds, comparison ------------------------------------------------------------
@@ -392,5 +400,6 @@ def report_to_json(report: Report, config: Mapping[str, Any]) -> dict[str, Any]:
     return _jsonable({
         "suite": report.suite_path, "config": config, "summary": report.summary,
         "thresholds": report.thresholds, "failed": report.failed, "warnings": report.warnings,
+        "by_tag": report.by_tag,
         "cases": [dataclasses.asdict(c) for c in report.cases],
     })
