@@ -16,7 +16,9 @@ from rag.ask import ask
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.config import PROJECT_ROOT
 from rag.eval_cases import load_suite
+from rag.eval_diff import RunDiff, diff_runs, load_run
 from rag.evaluate import CaseResult, Report, compare, report_to_json, run_suite, shortcut_ask
+from rag.report_html import render_html
 from rag.retrieve import retrieve
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
@@ -31,10 +33,22 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 @click.option("--shortcut", is_flag=True, help="ALCE baseline: answer = the top retrieved chunk verbatim.")
 @click.option("--no-briefs", is_flag=True, help="Skip briefing cases.")
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="Write a self-contained HTML report here (with what changed, given --baseline or --compare).")
+@click.option("--compare", "compare_paths", nargs=2, type=click.Path(path_type=Path, exists=True), metavar="OLD.json NEW.json",
+              help="Compare two saved --json reports; runs nothing.")
 @settings_options
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
-                 baseline: Path | None, **flags: Any) -> None:
+                 baseline: Path | None, html_out: Path | None, compare_paths: tuple[Path, Path] | None,
+                 **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
+    if compare_paths:
+        old, new = load_run(compare_paths[0]), load_run(compare_paths[1])
+        diff = diff_runs(old, new, str(compare_paths[0]), str(compare_paths[1]))
+        _print_diff(diff)
+        if html_out:
+            _write_html(html_out, new, diff)
+        return
     s = settings(flags)
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
     index = app.open_index(s)
@@ -61,14 +75,20 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
                            on_case=on_case)
     _print_cases(report)
     _print_summary(report, baseline)
+    mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
+    config = {"model": s.model, "embed_model": s.embed_model, "k": s.k, "mode": mode,
+              "chunk_tokens": s.chunk_tokens, "chunk_overlap": s.chunk_overlap,
+              "prompts": app.Prompts(s.prompts_dir).version(), "questions": str(questions)}
+    data = report_to_json(report, config)
+    diff = diff_runs(load_run(baseline), data, str(baseline), "this run") if baseline else None
+    if diff:
+        _print_diff(diff, metrics=False)  # the summary table above has the metric changes
     if json_out:
-        mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
-        config = {"model": s.model, "embed_model": s.embed_model, "k": s.k, "mode": mode,
-                  "chunk_tokens": s.chunk_tokens, "chunk_overlap": s.chunk_overlap,
-                  "prompts": app.Prompts(s.prompts_dir).version(), "questions": str(questions)}
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report_to_json(report, config), indent=2))
+        json_out.write_text(json.dumps(data, indent=2))
         err.print(f"wrote {json_out}")
+    if html_out:
+        _write_html(html_out, data, diff)
     for w in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     if report.failed:
@@ -143,3 +163,29 @@ def _print_summary(report: Report, baseline: Path | None) -> None:
                     (f"{c.delta:+.3f}" + (" REGRESSED" if c.regressed else "")) if c and c.delta is not None else "-"]
         table.add_row(*row)
     out.print(table)
+
+
+def _write_html(path: Path, data: dict[str, Any], diff: RunDiff | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(data, diff), encoding="utf-8")
+    err.print(f"wrote {path}")
+
+
+def _print_diff(diff: RunDiff, metrics: bool = True) -> None:
+    """Flipped cases, then (optionally) metric deltas, then configuration differences."""
+    out.print(f"{diff.old_name} -> {diff.new_name}: {len(diff.fixed)} fixed, {len(diff.broken)} broken, "
+              f"{len(diff.changed)} changed, {len(diff.added)} added, {len(diff.removed)} removed")
+    flips = diff.broken + diff.fixed + diff.changed
+    if flips:
+        table = Table("case", "type", "was", "now", "flip")
+        for f in flips:
+            table.add_row(f.case_id, f.type, f.old, f.new, f.kind.upper() if f.kind == "broken" else f.kind)
+        out.print(table)
+    if metrics:
+        table = Table("metric", "old", "new", "change")
+        for c in diff.metrics:
+            table.add_row(c.metric, _mark(c.old), _mark(c.new),
+                          "-" if c.delta is None else f"{c.delta:+.3f}" + (" REGRESSED" if c.regressed else ""))
+        out.print(table)
+    for c in diff.config:
+        out.print(f"config {c.key}: {c.old} -> {c.new}")
