@@ -156,3 +156,19 @@ def test_html_is_self_contained_escaped_and_small() -> None:
     types = {attrs["data-type"] for t, attrs in parser.tags if t == "details" and "data-type" in attrs}
     assert 'fact" onmouseover="window.__xss=3' in types  # the quote stayed inside its attribute
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page and "<mark>Steve Witkoff led the US" in page
+
+
+def test_eval_command_writes_html_with_what_changed_since_a_baseline(tmp_path: Path, seeded_workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["eval", "--retrieval-only", "--workspace", str(seeded_workspace),
+                                      "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"),
+                                      "--baseline", str(REAL)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "config mode: full -> retrieval-only" in result.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    envoy = next(c for c in data["cases"] if c["id"] == "envoy-us")
+    assert outcome(envoy) == "retrieved" and envoy["details"]["gold"]["answers"] == ["Witkoff", "Steve Witkoff"]
+    top = envoy["details"]["passages"][0]
+    assert top["rank"] == 1 and top["doc_id"] == envoy["retrieved"][0] and top["text"]
+    page = (tmp_path / "r.html").read_text()
+    assert 'id="changes"' in page and "<td>mode</td>" in page
+    assert page.count('<details class="case"') == len(data["cases"])
