@@ -29,8 +29,9 @@ th { background: #eef1f5; font-weight: 600; } td.num { text-align: right; font-v
 .filters select, .filters input { font: inherit; padding: 3px 6px; }
 details.case { background: #fff; border: 1px solid var(--line); border-radius: 6px; margin: 4px 0; }
 details.case[hidden] { display: none; }
-details.case > summary { display: grid; grid-template-columns: 170px 96px 170px 1fr 64px; gap: 10px; padding: 6px 10px; cursor: pointer; align-items: baseline; }
+details.case > summary { display: grid; grid-template-columns: 170px 96px 250px 1fr 64px; gap: 10px; padding: 6px 10px; cursor: pointer; align-items: baseline; }
 details.case > summary > * { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+details.case > summary > .outcome { white-space: normal; }
 details.case[open] > summary { border-bottom: 1px solid var(--line); background: #f3f5f8; }
 .body { padding: 8px 14px 14px; } .body pre { white-space: pre-wrap; background: #f3f5f8; padding: 6px 8px; border-radius: 4px; margin: 4px 0; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }

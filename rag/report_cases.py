@@ -168,7 +168,7 @@ def case_row(index: int, case: Mapping[str, Any], flip: Flip | None = None) -> s
     flip_attr = f' data-flip="{e(flip.kind)}"' if flip else ""
     return (f'<details class="case" id="{case_anchor(index)}" data-type="{e(case.get("type"))}" '
             f'data-outcome="{e(name)}"{flip_attr}><summary><code>{e(case.get("id"))}</code>'
-            f'<span>{e(case.get("type"))}</span><span>{outcome_badge(name)}{was}</span>'
+            f'<span>{e(case.get("type"))}</span><span class="outcome">{outcome_badge(name)}{was}</span>'
             f'<span class="answer">{e(case.get("answer") or "")}</span>'
             f'<span class="num">{f"{total / 1000:.1f} s" if total else ""}</span></summary>{case_body(case)}</details>')
 

@@ -141,7 +141,7 @@ def diff_section(diff: RunDiff, cases: Sequence[Mapping[str, Any]]) -> str:
     """Flipped cases first, then metric deltas and configuration differences."""
     index = {str(c.get("id")): i for i, c in enumerate(cases)}
     flips = (_flip_list("Fixed", "fixed", diff.fixed, index) + _flip_list("Broken", "broken", diff.broken, index)
-             + _flip_list("Changed", "", diff.changed, index))
+             + (_flip_list("Changed", "", diff.changed, index) if diff.changed else ""))
     more = "".join(f"<p>{e(label)}: {', '.join(f'<code>{e(x)}</code>' for x in ids)}</p>"
                    for label, ids in (("Only in this run", diff.added), ("Only in the baseline", diff.removed)) if ids)
     moved = [c for c in diff.metrics if c.delta is None or abs(c.delta) > 1e-12]

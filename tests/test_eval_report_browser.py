@@ -16,6 +16,7 @@ from test_browser import CHROMIUM, FLAGS
 from test_eval_report import REAL, hostile_run
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+SHORTCUT = REAL.with_name("eval-seeds-shortcut-2026-11-21.json")  # the ALCE baseline on the same suite
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +26,10 @@ def test_report_opens_offline_shows_evidence_and_filters(tmp_path: Path) -> None
         pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     run = hostile_run(pad=False)
+    real = json.loads(REAL.read_text())
+    run["config"], run["warnings"] = real["config"], real["warnings"]  # hostile text stays in one case: a readable screenshot
     report = tmp_path / "eval-report.html"
-    report.write_text(render_html(run, diff_runs(json.loads(REAL.read_text()), run, REAL.name, "this run")))
+    report.write_text(render_html(run, diff_runs(json.loads(SHORTCUT.read_text()), run, SHORTCUT.name, REAL.name)))
     ARTIFACTS.mkdir(exist_ok=True)
     attempted: list[str] = []
     dialogs: list[str] = []
@@ -48,12 +51,17 @@ def test_report_opens_offline_shows_evidence_and_filters(tmp_path: Path) -> None
             page.goto(report.as_uri())
             assert page.locator("#summary").is_visible() and page.locator("#changes").is_visible()
             assert page.locator("svg.chart rect.bar").first.is_visible()
+            broken = page.locator(".flips > div", has=page.locator("h3.broken")).locator("a").first
+            target = broken.get_attribute("href")
+            broken.click()  # a flipped case links to its row, which opens
+            page.locator(f"details.case{target}[open]").wait_for(state="visible", timeout=5_000)
+            page.locator(f"details.case{target} > summary").click()
             first = page.locator("details.case").first  # envoy-us: the real run's answer, cited and verified
             first.locator("summary").click()
             mark = first.locator("mark").first
             mark.wait_for(state="visible", timeout=5_000)
             assert "Witkoff" in mark.inner_text()
-            page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=False)
+            page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
             page.select_option("#f-outcome", "false abstention")
             shown = page.locator("details.case:visible")
             assert shown.count() >= 2
