@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 from rag.cite import parse_markers
-from rag.eval_evidence import answer_evidence, gold_labels
 from rag.eval_cases import LOWER_IS_BETTER, SUMMARY_METRICS, UNBOUNDED, Case, Suite, normalize_answer
+from rag.eval_evidence import answer_evidence, gold_labels
 from rag.types import Answer, Hit
 
 log = logging.getLogger(__name__)

@@ -43,14 +43,11 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
                  **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
     if compare_paths:
-        old, new = load_run(compare_paths[0]), load_run(compare_paths[1])
-        diff = diff_runs(old, new, str(compare_paths[0]), str(compare_paths[1]))
-        _print_diff(diff)
-        if html_out:
-            _write_html(html_out, new, diff)
+        _compare_runs(*compare_paths, html_out)
         return
     s = settings(flags)
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
+    old = load_run(baseline) if baseline else None  # and so does a baseline that is not a report
     index = app.open_index(s)
     docs = index.documents()
     find = lambda q: retrieve(index, q, s.k)  # noqa: E731
@@ -74,21 +71,12 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
         report = run_suite(suite, retrieve=find, ask=answer_fn, brief=brief_fn, index_doc_ids=set(docs),
                            on_case=on_case)
     _print_cases(report)
-    _print_summary(report, baseline)
+    _print_summary(report, old)
     mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
     config = {"model": s.model, "embed_model": s.embed_model, "k": s.k, "mode": mode,
               "chunk_tokens": s.chunk_tokens, "chunk_overlap": s.chunk_overlap,
               "prompts": app.Prompts(s.prompts_dir).version(), "questions": str(questions)}
-    data = report_to_json(report, config)
-    diff = diff_runs(load_run(baseline), data, str(baseline), "this run") if baseline else None
-    if diff:
-        _print_diff(diff, metrics=False)  # the summary table above has the metric changes
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(data, indent=2))
-        err.print(f"wrote {json_out}")
-    if html_out:
-        _write_html(html_out, data, diff)
+    _write_outputs(report_to_json(report, config), old, baseline, json_out, html_out)
     for w in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}")
     if report.failed:
@@ -147,12 +135,11 @@ def _print_cases(report: Report) -> None:
     out.print(table)
 
 
-def _print_summary(report: Report, baseline: Path | None) -> None:
+def _print_summary(report: Report, baseline: dict[str, Any] | None) -> None:
     table = Table("metric", "value", *(["baseline", "change"] if baseline else []))
     changes = {}
     if baseline:
-        old = json.loads(baseline.read_text()).get("summary", {})
-        changes = {c.metric: c for c in compare(report.summary, old)}
+        changes = {c.metric: c for c in compare(report.summary, baseline.get("summary", {}))}
     for name, value in report.summary.items():
         if value is None:
             continue
@@ -163,6 +150,29 @@ def _print_summary(report: Report, baseline: Path | None) -> None:
                     (f"{c.delta:+.3f}" + (" REGRESSED" if c.regressed else "")) if c and c.delta is not None else "-"]
         table.add_row(*row)
     out.print(table)
+
+
+def _compare_runs(old_path: Path, new_path: Path, html_out: Path | None) -> None:
+    """`--compare`: the diff of two saved reports, as text and, when asked, as HTML."""
+    new = load_run(new_path)
+    diff = diff_runs(load_run(old_path), new, str(old_path), str(new_path))
+    _print_diff(diff)
+    if html_out:
+        _write_html(html_out, new, diff)
+
+
+def _write_outputs(data: dict[str, Any], old: dict[str, Any] | None, baseline: Path | None,
+                   json_out: Path | None, html_out: Path | None) -> None:
+    """What changed since the baseline (flipped cases), then the JSON and HTML files asked for."""
+    diff = diff_runs(old, data, str(baseline), "this run") if old is not None else None
+    if diff:
+        _print_diff(diff, metrics=False)  # the summary table above has the metric changes
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(data, indent=2))
+        err.print(f"wrote {json_out}")
+    if html_out:
+        _write_html(html_out, data, diff)
 
 
 def _write_html(path: Path, data: dict[str, Any], diff: RunDiff | None) -> None:
