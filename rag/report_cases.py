@@ -152,12 +152,18 @@ def case_body(case: Mapping[str, Any]) -> str:
         ('<p class="muted">(empty: the model was not asked, or wrote nothing)</p>' if "raw" in d else f"<p>{_NR}</p>")
     answer = f"<pre>{e(case.get('answer'))}</pre>" if case.get("answer") is not None else '<p class="muted">no answer (retrieval only)</p>'
     sentences = _sentences(d) + ("" if "sentences" in d else _citations(case))
-    return (f'<div class="body"><h3>Question</h3><p>{e(case.get("question"))}</p>'
-            f'<h3>Verdict</h3><p>{outcome_badge(outcome(case))} {e(reason(case))}</p>'
-            f"<h3>Gold</h3>{_gold(case)}<h3>Shown answer</h3>{answer}{notice}"
-            f"<h3>The model's sentences, as the verifier judged them</h3>{sentences}"
-            f"<h3>The model's raw text</h3>{raw}<h3>Retrieved passages</h3>{_passages(case)}"
-            f"<h3>Metrics</h3>{_metrics(case)}</div>")
+    head = (f'<div class="body"><h3>{"Topic" if case.get("type") == "briefing" else "Question"}</h3>'
+            f'<p>{e(case.get("question"))}</p><h3>Verdict</h3><p>{outcome_badge(outcome(case))} {e(reason(case))}</p>'
+            f"<h3>Gold</h3>{_gold(case)}")
+    if case.get("type") == "briefing":
+        middle = f"<h3>The brief</h3>{answer}"
+    elif case.get("abstained") is None:  # retrieval only: no answer was asked for
+        middle = f"<h3>Retrieved passages</h3>{_passages(case)}"
+    else:
+        middle = (f"<h3>Shown answer</h3>{answer}{notice}"
+                  f"<h3>The model's sentences, as the verifier judged them</h3>{sentences}"
+                  f"<h3>The model's raw text</h3>{raw}<h3>Retrieved passages</h3>{_passages(case)}")
+    return f"{head}{middle}<h3>Metrics</h3>{_metrics(case)}</div>"
 
 
 def case_row(index: int, case: Mapping[str, Any], flip: Flip | None = None) -> str:

@@ -172,3 +172,16 @@ def test_eval_command_writes_html_with_what_changed_since_a_baseline(tmp_path: P
     page = (tmp_path / "r.html").read_text()
     assert 'id="changes"' in page and "<td>mode</td>" in page
     assert page.count('<details class="case"') == len(data["cases"])
+
+
+def test_outcomes_and_reasons_of_briefs_and_retrieval_only_cases() -> None:
+    brief = {"id": "b", "type": "briefing", "question": "talks", "answer": "# Talks", "abstained": None,
+             "metrics": {"brief_mention_rate": 0.5, "brief_cite_rate": 1.0, "brief_coverage": 0.4, "brief_length_ok": True},
+             "details": {"missing_mentions": [["Oman", "Muscat"]], "uncited": [], "words": 120}}
+    assert outcome(brief) == "wrong" and reason(brief) == "does not mention 'Oman / Muscat'"
+    brief["metrics"]["brief_mention_rate"] = 1.0
+    assert outcome(brief) == "right"  # coverage is a share, not a check
+    missed = case("m", "factual", abstained=None) | {"metrics": {"hit_at_k": False}}
+    assert outcome(missed) == "missed" and reason(missed) == "no gold document was retrieved"
+    page = render_html({"summary": {}, "cases": [brief, missed]})
+    assert "<h3>The brief</h3>" in page and "The model's raw text" not in page
