@@ -108,9 +108,10 @@ def by_type_section(cases: Sequence[Mapping[str, Any]]) -> str:
     rows = [(t, [(o, counts[t][o]) for o in OUTCOMES if counts[t][o]]) for t in types]
     used = {o for t in types for o in counts[t]}
     chart = svg.stacked(rows, {o: c for o, c in OUTCOME_COLOURS.items() if o in used}, "outcomes per case type")
-    head = "<tr><th>type</th><th>cases</th>" + "".join(f"<th>{e(k)}</th>" for k in _PER_TYPE) + "</tr>"
+    keys = [k for k in _PER_TYPE if _mean(cases, k) is not None]  # a column no case measured is left out
+    head = "<tr><th>type</th><th>cases</th>" + "".join(f"<th>{e(k)}</th>" for k in keys) + "</tr>"
     body = "".join(f"<tr><td>{e(t)}</td><td class=num>{sum(counts[t].values())}</td>" + "".join(
-        f"<td class=num>{e(fmt(k, _mean([c for c in cases if str(c.get('type')) == t], k)))}</td>" for k in _PER_TYPE)
+        f"<td class=num>{e(fmt(k, _mean([c for c in cases if str(c.get('type')) == t], k)))}</td>" for k in keys)
         + "</tr>" for t in types)
     return f'<h2 id="types">By case type</h2><div class="scroll">{chart}<table>{head}{body}</table></div>'
 
