@@ -13,7 +13,9 @@ from rich.table import Table
 from rag.cli.base import cli, desk, err, out, settings_options
 from rag.core.config import PROJECT_ROOT
 from rag.evaluation.cases import load_suite
+from rag.evaluation.diff import RunDiff, diff_runs, load_run
 from rag.evaluation.evaluate import CaseResult, Report, compare, report_to_json
+from rag.evaluation.html import render_html
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 
@@ -27,11 +29,20 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 @click.option("--shortcut", is_flag=True, help="ALCE baseline: answer = the top retrieved chunk verbatim.")
 @click.option("--no-briefs", is_flag=True, help="Skip briefing cases.")
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="Write a self-contained HTML report here (with what changed, given --baseline or --compare).")
+@click.option("--compare", "compare_paths", nargs=2, type=click.Path(path_type=Path, exists=True), metavar="OLD.json NEW.json",
+              help="Compare two saved --json reports; runs nothing.")
 @settings_options
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
-                 baseline: Path | None, **flags: Any) -> None:
+                 baseline: Path | None, html_out: Path | None, compare_paths: tuple[Path, Path] | None,
+                 **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
+    if compare_paths:
+        _compare_runs(*compare_paths, html_out)
+        return
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
+    old = load_run(baseline) if baseline else None  # and so does a baseline that is not a report
     d = desk(flags)
     mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
     with Progress(TextColumn("eval"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
@@ -45,12 +56,9 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
 
         report = d.evaluate(suite, mode, briefs=not no_briefs, on_case=on_case)
     _print_cases(report)
-    _print_summary(report, baseline)
-    if json_out:
-        config = {**d.config(), "mode": mode, "questions": str(questions)}
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(report_to_json(report, config), indent=2))
-        err.print(f"wrote {json_out}", markup=False)
+    _print_summary(report, old)
+    config = {**d.config(), "mode": mode, "questions": str(questions)}
+    _write_outputs(report_to_json(report, config), old, baseline, json_out, html_out)
     for w in report.warnings:
         err.print("[yellow]warning:[/yellow] ", end="")
         err.print(w, markup=False)
@@ -92,12 +100,11 @@ def _print_cases(report: Report) -> None:
     out.print(table)
 
 
-def _print_summary(report: Report, baseline: Path | None) -> None:
+def _print_summary(report: Report, baseline: dict[str, Any] | None) -> None:
     table = Table("metric", "value", *(["baseline", "change"] if baseline else []))
     changes = {}
     if baseline:
-        old = json.loads(baseline.read_text()).get("summary", {})
-        changes = {c.metric: c for c in compare(report.summary, old)}
+        changes = {c.metric: c for c in compare(report.summary, baseline.get("summary", {}))}
     for name, value in report.summary.items():
         if value is None:
             continue
@@ -120,3 +127,52 @@ def _print_by_tag(report: Report) -> None:
     for tag, summary in report.by_tag.items():
         table.add_row(tag, *(_mark(summary.get(n)) for n in names))
     out.print(table)
+
+
+def _compare_runs(old_path: Path, new_path: Path, html_out: Path | None) -> None:
+    """`--compare`: the diff of two saved reports, as text and, when asked, as HTML."""
+    new = load_run(new_path)
+    diff = diff_runs(load_run(old_path), new, str(old_path), str(new_path))
+    _print_diff(diff)
+    if html_out:
+        _write_html(html_out, new, diff)
+
+
+def _write_outputs(data: dict[str, Any], old: dict[str, Any] | None, baseline: Path | None,
+                   json_out: Path | None, html_out: Path | None) -> None:
+    """What changed since the baseline (flipped cases), then the JSON and HTML files asked for."""
+    diff = diff_runs(old, data, str(baseline), "this run") if old is not None else None
+    if diff:
+        _print_diff(diff, metrics=False)  # the summary table above has the metric changes
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(data, indent=2))
+        err.print(f"wrote {json_out}")
+    if html_out:
+        _write_html(html_out, data, diff)
+
+
+def _write_html(path: Path, data: dict[str, Any], diff: RunDiff | None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(data, diff), encoding="utf-8")
+    err.print(f"wrote {path}")
+
+
+def _print_diff(diff: RunDiff, metrics: bool = True) -> None:
+    """Flipped cases, then (optionally) metric deltas, then configuration differences."""
+    out.print(f"{diff.old_name} -> {diff.new_name}: {len(diff.fixed)} fixed, {len(diff.broken)} broken, "
+              f"{len(diff.changed)} changed, {len(diff.added)} added, {len(diff.removed)} removed")
+    flips = diff.broken + diff.fixed + diff.changed
+    if flips:
+        table = Table("case", "type", "was", "now", "flip")
+        for f in flips:
+            table.add_row(f.case_id, f.type, f.old, f.new, f.kind.upper() if f.kind == "broken" else f.kind)
+        out.print(table)
+    if metrics:
+        table = Table("metric", "old", "new", "change")
+        for c in diff.metrics:
+            table.add_row(c.metric, _mark(c.old), _mark(c.new),
+                          "-" if c.delta is None else f"{c.delta:+.3f}" + (" REGRESSED" if c.regressed else ""))
+        out.print(table)
+    for c in diff.config:
+        out.print(f"config {c.key}: {c.old} -> {c.new}")

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from rag.core.types import Answer, Hit
 from rag.evaluation.cases import LOWER_IS_BETTER, SUMMARY_METRICS, UNBOUNDED, Case, Suite, normalize_answer
+from rag.evaluation.evidence import answer_evidence, gold_labels
 from rag.text.markers import parse_markers
 
 log = logging.getLogger(__name__)
@@ -259,10 +260,12 @@ def _run_question(case: Case, ask: Callable[[str], Answer] | None,
         metrics.update(hit_at_k=hit_at_k(retrieved, gold), recall_at_k=recall_at_k(retrieved, gold),
                        mrr_at_k=mrr_at_k(retrieved, gold))
     if answer is None:
-        return CaseResult(case.id, case.type, case.question, retrieved, metrics=metrics)
+        return CaseResult(case.id, case.type, case.question, retrieved, metrics=metrics,
+                          details=answer_evidence(case, None, hits))
     more, details = _answer_metrics(case, answer, gold)
     return CaseResult(case.id, case.type, case.question, retrieved, answer.answer, answer.abstained,
-                      tuple(dataclasses.asdict(c) for c in answer.citations), {**metrics, **more}, details)
+                      tuple(dataclasses.asdict(c) for c in answer.citations), {**metrics, **more},
+                      {**details, **answer_evidence(case, answer, hits)})
 
 
 def _gold(case: Case, index_doc_ids: set[str] | frozenset[str], warnings: list[str]) -> tuple[str, ...]:
@@ -291,7 +294,7 @@ def run_suite(suite: Suite, *, retrieve: Callable[[str], Sequence[Hit]] | None,
             metrics, details = _brief_metrics(case, (out := brief(case)), gold)
             result = CaseResult(case.id, case.type, case.topic or case.question, answer=out.text,
                                 citations=tuple({"doc_id": d} for d in out.cited_doc_ids),
-                                metrics=metrics, details=details)
+                                metrics=metrics, details={**details, "gold": gold_labels(case)})
         else:
             result = _run_question(case, ask, retrieve, gold)
         log.debug("case %s: %s", case.id, result.metrics)
