@@ -11,7 +11,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag import app
+from rag import app, verifier_bench
 from rag.ask import ask
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.config import PROJECT_ROOT
@@ -20,6 +20,7 @@ from rag.evaluate import CaseResult, Report, compare, report_to_json, run_suite,
 from rag.retrieve import retrieve
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
+DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 
 
 @cli.command("eval")
@@ -31,10 +32,16 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 @click.option("--shortcut", is_flag=True, help="ALCE baseline: answer = the top retrieved chunk verbatim.")
 @click.option("--no-briefs", is_flag=True, help="Skip briefing cases.")
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
+@click.option("--verifier", is_flag=True, help="Score the citation checker on labelled claim/evidence pairs; no model is loaded.")
+@click.option("--pairs", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True,
+              help="Pair file for --verifier.")
 @settings_options
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
-                 baseline: Path | None, **flags: Any) -> None:
+                 baseline: Path | None, verifier: bool, pairs: Path, **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
+    if verifier:
+        _eval_verifier(pairs, json_out)
+        return
     s = settings(flags)
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
     index = app.open_index(s)
@@ -74,6 +81,17 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
     if report.failed:
         for f in report.failed:
             err.print(f"[red]threshold missed:[/red] {f}")
+        sys.exit(1)
+
+
+def _eval_verifier(pairs: Path, json_out: Path | None) -> None:
+    report = verifier_bench.run_pairs(pairs)  # a malformed pair file raises EvalFileError: exit 2
+    out.print(verifier_bench.render(report), markup=False, highlight=False, soft_wrap=True)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(verifier_bench.report_to_json(report), indent=2))
+        err.print(f"wrote {json_out}")
+    if report.failed:
         sys.exit(1)
 
 
