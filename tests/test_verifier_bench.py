@@ -14,8 +14,18 @@ from click.testing import CliRunner
 from rag.cli import cli
 from rag.config import PROJECT_ROOT
 from rag.errors import EvalFileError
-from rag.verifier_bench import (CATEGORIES, CONTRADICTION_CATEGORIES, LABELS, PairItem, cite_checker, evaluate,
-                                load_pairs, render, report_to_json, run_pairs)
+from rag.verifier_bench import (
+    CATEGORIES,
+    CONTRADICTION_CATEGORIES,
+    LABELS,
+    PairItem,
+    cite_checker,
+    evaluate,
+    load_pairs,
+    render,
+    report_to_json,
+    run_pairs,
+)
 
 PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 _WIKINEWS = [root / "shared" / "corpora" / "wikinews-dev" / "docs"
@@ -80,8 +90,8 @@ def test_no_predicted_supported_misses_precision_and_render_shows_it():
     ("items:\n  - {id: x5, category: verbatim, label: supported, question: q, claim: c, evidence: e, extra: 1}\n",
      "'x5'"),
     ("items:\n  - just a string\n", "item #1"),
-    ("thresholds: {recall: 0.9}\nitems:\n  - {id: x6, category: verbatim, label: supported, question: q, "
-     "claim: c, evidence: e}\n", "unknown name"),
+    (("thresholds: {recall: 0.9}\nitems:\n  - {id: x6, category: verbatim, label: supported, question: q, "
+      "claim: c, evidence: e}\n"), "unknown name"),
 ])
 def test_a_malformed_item_is_named(tmp_path: Path, body: str, needle: str):
     path = tmp_path / "bad.yaml"

@@ -32,7 +32,8 @@ DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 @click.option("--shortcut", is_flag=True, help="ALCE baseline: answer = the top retrieved chunk verbatim.")
 @click.option("--no-briefs", is_flag=True, help="Skip briefing cases.")
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
-@click.option("--verifier", is_flag=True, help="Score the citation checker on labelled claim/evidence pairs; no model is loaded.")
+@click.option("--verifier", is_flag=True,
+              help="Score the citation checker on labelled claim/evidence pairs (no model is loaded).")
 @click.option("--pairs", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True,
               help="Pair file for --verifier.")
 @settings_options
