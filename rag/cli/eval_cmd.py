@@ -12,12 +12,14 @@ from rich.table import Table
 
 from rag.cli.base import cli, desk, err, out, settings_options
 from rag.core.config import PROJECT_ROOT
+from rag.evaluation import verifier_bench
 from rag.evaluation.cases import load_suite
 from rag.evaluation.diff import RunDiff, diff_runs, load_run
 from rag.evaluation.evaluate import CaseResult, Report, compare, report_to_json
 from rag.evaluation.html import render_html
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
+DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 
 
 @cli.command("eval")
@@ -31,15 +33,22 @@ DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path),
               help="Write a self-contained HTML report here (with what changed, given --baseline or --compare).")
-@click.option("--compare", "compare_paths", nargs=2, type=click.Path(path_type=Path, exists=True), metavar="OLD.json NEW.json",
-              help="Compare two saved --json reports; runs nothing.")
+@click.option("--compare", "compare_paths", nargs=2, type=click.Path(path_type=Path, exists=True),
+              metavar="OLD.json NEW.json", help="Compare two saved --json reports; runs nothing.")
+@click.option("--verifier", is_flag=True,
+              help="Score the citation checker on labelled claim/evidence pairs (no model is loaded).")
+@click.option("--pairs", type=click.Path(path_type=Path), default=DEFAULT_PAIRS, show_default=True,
+              help="Pair file for --verifier.")
 @settings_options
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
                  baseline: Path | None, html_out: Path | None, compare_paths: tuple[Path, Path] | None,
-                 **flags: Any) -> None:
+                 verifier: bool, pairs: Path, **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
     if compare_paths:
         _compare_runs(*compare_paths, html_out)
+        return
+    if verifier:
+        _eval_verifier(pairs, json_out)
         return
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
     old = load_run(baseline) if baseline else None  # and so does a baseline that is not a report
@@ -66,6 +75,17 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
         for f in report.failed:
             err.print("[red]threshold missed:[/red] ", end="")
             err.print(f, markup=False)
+        sys.exit(1)
+
+
+def _eval_verifier(pairs: Path, json_out: Path | None) -> None:
+    report = verifier_bench.run_pairs(pairs)  # a malformed pair file raises EvalFileError: exit 2
+    out.print(verifier_bench.render(report), markup=False, highlight=False, soft_wrap=True)
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(verifier_bench.report_to_json(report), indent=2))
+        err.print(f"wrote {json_out}")
+    if report.failed:
         sys.exit(1)
 
 
