@@ -55,13 +55,13 @@ def test_questions_are_checked(tiny_assistant):
 
 
 def test_empty_index_says_to_ingest_first(tiny_assistant, tmp_path, embedder):
-    from rag import desk as app
+    from rag.desk import NewsDesk, open_index
     from tests.conftest import tiny_settings
 
-    empty = app.assistant(tiny_settings(tmp_path / "empty"), app.open_index(tiny_settings(tmp_path / "empty"), embedder),
-                          tiny_assistant.llm)
+    s = tiny_settings(tmp_path / "empty")
+    empty = NewsDesk(s, index=open_index(s, embedder), llm=tiny_assistant.llm)
     with pytest.raises(EmptyIndexError, match="rag ingest"):
-        ask(empty, "Who mediated?")
+        empty.ask("Who mediated?")
 
 
 def test_context_fits_the_budget_and_fences_untrusted_text(tiny_assistant, prompts):

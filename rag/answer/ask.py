@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 from rag.answer import cite
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
-from rag.core.errors import EmptyIndexError, LLMError, QuestionError
+from rag.core.errors import LLMError, QuestionError
 from rag.core.ports import ChatModel
 from rag.core.types import Answer, Hit, Source, Timings, Usage
 from rag.retrieval.context import build_sources, render
@@ -68,9 +68,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     question, notice = clean_question(question, s.max_question_chars)
     question, cut = fit_question(a.llm, question)
     notes = [n for n in (notice, cut) if n]
-    docs = a.index.documents()
-    if not docs:
-        raise EmptyIndexError("nothing is ingested yet; run: rag ingest seeds/")
+    docs = a.index.documents()  # not empty: rag.desk checks that before it asks
     standalone = rewrite(a, question, history) if history else question
     hits = retrieve(a.index, standalone, k or s.k, doc_ids, all_docs=docs)
     retrieve_ms = (time.perf_counter() - t0) * 1000
