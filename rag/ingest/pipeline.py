@@ -24,7 +24,7 @@ from rag.ingest.load import find_files, parse_article, read_bytes
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so documents are rebuilt
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so documents are rebuilt (2: one sentence splitter)
 Progress = Callable[[int, int, str], None]  # (done, total, current file name)
 
 
