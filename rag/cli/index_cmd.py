@@ -22,9 +22,10 @@ from rag.ingest.pipeline import ingest as run_ingest
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens [RAG_CHUNK_TOKENS].")
 @click.option("--chunk-overlap", type=int, help="Overlap between chunks in tokens [RAG_CHUNK_OVERLAP].")
 @click.option("--max-file-mb", type=float, help="Skip files larger than this [RAG_MAX_FILE_MB].")
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead out of a named folder.")
 @settings_options
-def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
-    """Index articles (.txt .md .html .pdf; files or folders; default seeds/)."""
+def ingest(paths: tuple[Path, ...], prune: bool, follow_links: bool, **flags: Any) -> None:
+    """Index articles (.txt .md .html .pdf, JSON/JSONL dumps, RSS/Atom feeds; files or folders; default seeds/)."""
     s = settings(flags)
     index = app.open_index(s)
     with Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
@@ -32,10 +33,13 @@ def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
         task = bar.add_task("", total=None)
         report = run_ingest(paths or (Path("seeds"),), index.store, index.embedder, chunk_tokens=s.chunk_tokens,
                             chunk_overlap=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune,
+                            follow_links=follow_links,
                             progress=lambda i, n, name: bar.update(task, completed=i, total=n, description=name))
     index.lexical(index.documents())  # bring BM25 up to date now rather than on the first question
     for path, reason in report.skipped:
         err.print(f"skipped {path}: {reason}")
+    for where, what in report.warnings:
+        err.print(f"warning {where}: {what}", markup=False, highlight=False)
     for doc_id, reason in report.failed:
         err.print(f"not written {doc_id}: {reason}")
     out.print(report.summary())

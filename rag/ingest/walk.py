@@ -1,0 +1,97 @@
+"""Expand the paths a user named into the files to ingest, each with the root it was found under.
+
+Folders are walked recursively in sorted order, hidden entries skipped. A folder or file that
+cannot be read is reported with its path and the rest goes on. Symbolic links are followed only
+while they stay inside the folder being ingested (a link to /etc/passwd is skipped and said so)
+unless `follow_links` is set; a file named on the command line is the user's explicit choice and
+is always read. The root is what ids are made relative to (see `ids.py`): the named folder, or the
+named file's own folder.
+
+Does not read file contents or decide formats beyond the file name's suffix.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+SkipList = list[tuple[Path, str]]
+
+
+@dataclass(frozen=True)
+class Found:
+    path: Path
+    root: Path  # the folder that was named (or the named file's folder)
+
+
+def find_sources(paths: Iterable[Path], supported: tuple[str, ...], follow_links: bool = False
+                 ) -> tuple[list[Found], SkipList]:
+    """(files to read with their roots, [(path, reason)] for what was skipped)."""
+    found: list[Found] = []
+    skipped: SkipList = []
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        if path.is_dir():
+            candidates = [(f, path) for f in _walk(path, follow_links, skipped)]
+        elif path.exists() or path.is_symlink():
+            candidates = [(path, path.parent)]
+        else:
+            skipped.append((path, "no such file or folder"))
+            continue
+        for file, root in candidates:
+            reason = _unsupported(file, supported)
+            if reason:
+                skipped.append((file, reason))
+                continue
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(Found(file, root))
+    return found, skipped
+
+
+def _walk(folder: Path, follow_links: bool, skipped: SkipList) -> Iterable[Path]:
+    inside = folder.resolve()
+    visited: set[Path] = set()
+
+    def unreadable(e: OSError) -> None:
+        skipped.append((Path(e.filename or folder), f"cannot read folder: {e.strerror or e}"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        here = Path(root)
+        real = here.resolve()
+        if real in visited:  # a link loop, or a second link to a folder already walked
+            dirs[:] = []
+            continue
+        visited.add(real)
+        keep = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            if (here / d).is_symlink() and not follow_links and not _within((here / d).resolve(), inside):
+                skipped.append((here / d, "symbolic link to a folder outside the ingested folder (not followed)"))
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            file = here / name
+            if not follow_links and file.is_symlink() and not _within(file.resolve(), inside):
+                skipped.append((file, "symbolic link to a file outside the ingested folder (not followed)"))
+                continue
+            yield file
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _unsupported(file: Path, supported: tuple[str, ...]) -> str | None:
+    if file.is_symlink() and not file.exists():
+        return "broken symbolic link"
+    if not file.is_file():
+        return "not a regular file"
+    suffix = file.suffix.lower()
+    if suffix not in supported:
+        return f"unsupported file type '{suffix}'" if suffix else "unsupported file type (no extension)"
+    return None
