@@ -8,6 +8,7 @@ Named API endpoints (gradio_client): /ask /ask_stream /sources /upload /remove /
 """
 from __future__ import annotations
 
+import filecmp
 import functools
 import ipaddress
 import json
@@ -54,6 +55,17 @@ def safe_name(name: str) -> str:
         stem, suffix = base, ""
     stem = stem.strip("._-")[:100] or "upload"
     return f"{stem}.{suffix.lower()[:8]}" if suffix else stem
+
+
+def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
+    """Where to keep an upload: its safe name, or `name-2.ext`, `name-3.ext`... when a different file
+    already has that name (two uploads named `same_name.txt` stay two documents); the same bytes
+    again reuse their copy, so re-uploading a file updates nothing."""
+    dest, n = folder / name, 1
+    while dest.exists() and not filecmp.cmp(dest, upload, shallow=False):
+        n += 1
+        dest = folder / (f"{Path(name).stem}-{n}{Path(name).suffix}")
+    return dest
 
 
 class Backend:
@@ -130,8 +142,8 @@ class Backend:
         max_bytes = int(self.settings.max_file_mb * 1e6)
         copied, skipped = [], []
         for p in map(Path, paths or []):
-            name = safe_name(p.name)
-            dest = folder / name
+            dest = free_upload_path(folder, safe_name(p.name), p)
+            name = dest.name
             if dest.suffix.lower() not in UPLOAD_TYPES:
                 skipped.append({"file": name, "reason": f"unsupported type; use {' '.join(UPLOAD_TYPES)}"})
             elif p.stat().st_size > max_bytes:

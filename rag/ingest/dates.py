@@ -37,6 +37,7 @@ _FULL = [re.compile(p, re.IGNORECASE) for p in (
     rf"\b{_WDAY}{_DAY}\s+{_MON},?\s+{_YEAR}\b",
     rf"\b(?P<day>[0-3]\d)([./])(?P<mon>[01]\d)\2{_YEAR}\b",
 )]
+_META_ISO = re.compile(r"(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})(?!\d)")  # any year: 2999 is "future"
 # dates without a year: "Sat, 13 Nov", "Saturday, November 13", "WASHINGTON, Nov 15 (Reuters)"
 _PARTIAL = [re.compile(p, re.IGNORECASE) for p in (
     rf"\b{_WDAY}{_DAY}\s+{_MON}(?![\w-])(?!,?\s+(?:19|20)\d\d)",
@@ -93,7 +94,7 @@ def from_text(text: str, today: date | None = None) -> str | None:
 
 def _parse(text: str) -> date | str | None:
     """A date from a metadata string; an error string when it names an impossible day."""
-    for pattern in _FULL:
+    for pattern in (_META_ISO, *_FULL):
         m = pattern.match(text)
         if m:
             return _build(m) or f"impossible date '{m.group(0)}'"

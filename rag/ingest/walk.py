@@ -30,7 +30,7 @@ def find_sources(paths: Iterable[Path], supported: tuple[str, ...], follow_links
     """(files to read with their roots, [(path, reason)] for what was skipped)."""
     found: list[Found] = []
     skipped: SkipList = []
-    seen: set[Path] = set()
+    seen: dict[Path, int] = {}  # resolved path -> position in found
     for path in map(Path, paths):
         if path.is_dir():
             candidates = [(f, path) for f in _walk(path, follow_links, skipped)]
@@ -46,8 +46,10 @@ def find_sources(paths: Iterable[Path], supported: tuple[str, ...], follow_links
                 continue
             key = file.resolve()
             if key not in seen:
-                seen.add(key)
+                seen[key] = len(found)
                 found.append(Found(file, root))
+            elif found[seen[key]].path.is_symlink() and not file.is_symlink():
+                found[seen[key]] = Found(file, root)  # the file itself rather than a link to it
     return found, skipped
 
 
