@@ -200,8 +200,14 @@ def test_an_article_over_the_chunk_cap_is_skipped_with_a_clear_reason(index, tmp
     report = _run(index, [long], max_chunks=5)
     assert not report.added
     (path, why), = report.skipped
-    assert why.startswith("too long for one article (") and "the limit is 5 chunks per document" in why
-    assert _run(index, [long]).added == ["long"]
+    assert why.startswith("too long for one article (about ") and "the limit is 5 chunks per document" in why
+    added = _run(index, [long])  # under the default cap
+    assert added.added == ["long"]
+    n = index.documents()["long"].n_chunks
+    _write(long, "Long, again\n\n" + (STORY + OTHER) * 40)
+    report = _run(index, [long], max_chunks=n - 1)  # under the text-size bound, over the chunk count
+    assert report.skipped == [(str(long), f"too long for one article ({n:,} chunks); "
+                                          f"the limit is {n - 1} chunks per document; split it into articles")]
 
 
 def test_a_feed_file_and_front_matter_end_to_end(index, tmp_path):

@@ -38,7 +38,10 @@ PIPELINE_VERSION = "2"  # bump when cleaning, chunking or metadata change, so do
 # 250 chunks of 128 tokens; 2,000 chunks is eight times that (about a book). A 30 MB HTML page made
 # 83,843 chunks and was still embedding after 4 minutes: such a page is skipped with this reason.
 MAX_CHUNKS = 2000
-_CHARS_PER_CHUNK_MAX = 16  # chars per token seldom exceed 6; x chunk_tokens bounds a chunk's length
+# wikinews text made one 128-token chunk (32 overlapping) per 346 characters (4 MB -> 11,544 chunks,
+# 10 s to clean and chunk before the cap refused it); text longer than max_chunks x chunk_tokens x 6
+# characters is over the cap with a margin of two, so it is refused before it is parsed or chunked.
+_CHARS_PER_CHUNK_MAX = 6
 Progress = Callable[[int, int, str], None]  # (done, total, current file name)
 
 
@@ -163,6 +166,9 @@ def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) ->
     version = version_of(item.sha256, batch.chunk_tokens, batch.chunk_overlap)
     if old is not None and old.version == version and old.source_path == item.source_path:
         return "unchanged"
+    size = item.text_size() if item.text_size else None
+    if size is not None and size > _max_chars(batch):  # clearly over the cap: skip before parsing
+        raise SkipFile(f"too long for one article (about {size:,} characters of text); {_limit(batch)}")
     raw = item.read()
     cleaned = clean_article(raw, fallback_title=doc_id)
     reason = junk_reason(cleaned.title, cleaned.text)
@@ -189,15 +195,22 @@ def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) ->
 
 def _chunks(doc_id: str, title: str, text: str, batch: _Batch) -> list[Chunk]:
     """The document's chunks; SkipFile when there are none or more than the cap."""
-    limit = f"the limit is {batch.max_chunks:,} chunks per document; split it into articles"
-    if len(text) > batch.max_chunks * batch.chunk_tokens * _CHARS_PER_CHUNK_MAX:  # clearly over: do not
-        raise SkipFile(f"too long for one article ({len(text):,} characters of text); {limit}")  # tokenize it
+    if len(text) > _max_chars(batch):  # clearly over: do not spend minutes tokenizing it
+        raise SkipFile(f"too long for one article ({len(text):,} characters of text); {_limit(batch)}")
     chunks = chunk_document(doc_id, title, text, batch.chunk_tokens, batch.chunk_overlap)
     if not chunks:
         raise SkipFile("no text left after cleaning")
     if len(chunks) > batch.max_chunks:
-        raise SkipFile(f"too long for one article ({len(chunks):,} chunks); {limit}")
+        raise SkipFile(f"too long for one article ({len(chunks):,} chunks); {_limit(batch)}")
     return chunks
+
+
+def _max_chars(batch: _Batch) -> int:
+    return batch.max_chunks * batch.chunk_tokens * _CHARS_PER_CHUNK_MAX
+
+
+def _limit(batch: _Batch) -> str:
+    return f"the limit is {batch.max_chunks:,} chunks per document; split it into articles"
 
 
 def _prune(store: Store, docs: dict[str, DocRecord]) -> list[str]:
