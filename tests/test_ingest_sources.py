@@ -221,3 +221,18 @@ def test_a_feed_file_and_front_matter_end_to_end(index, tmp_path):
     assert (docs["k-1"].publisher, docs["k-1"].date, docs["k-1"].date_source) == ("Example News", "2004-11-17", "metadata")
     assert (docs["note"].publisher, docs["note"].date, docs["note"].title) == ("BBC", "2004-11-18", "EU vote")
     assert any(w.endswith("wire.rss item 3") for w, _ in report.warnings)
+
+
+def test_a_named_path_that_cannot_be_examined_does_not_abort_the_ingest(index, tmp_path, monkeypatch):
+    ok = _write(tmp_path / "l" / "ok.txt", "Sears deal\n\n" + STORY)
+    denied = tmp_path / "l" / "locked" / "x.txt"  # as inside a chmod 000 folder: even stat() fails
+    real = Path.stat
+
+    def stat(self, *args, **kwargs):
+        if self == denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    report = _run(index, [denied, ok])
+    assert report.added == ["ok"] and report.skipped == [(str(denied), "cannot read: Permission denied")]

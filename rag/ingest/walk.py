@@ -32,25 +32,35 @@ def find_sources(paths: Iterable[Path], supported: tuple[str, ...], follow_links
     skipped: SkipList = []
     seen: dict[Path, int] = {}  # resolved path -> position in found
     for path in map(Path, paths):
-        if path.is_dir():
-            candidates = [(f, path) for f in _walk(path, follow_links, skipped)]
-        elif path.exists() or path.is_symlink():
-            candidates = [(path, path.parent)]
-        else:
-            skipped.append((path, "no such file or folder"))
+        try:
+            candidates = _candidates(path, follow_links, skipped)
+        except OSError as e:  # a path inside a folder we may not enter: stat itself fails
+            skipped.append((path, f"cannot read: {e.strerror or e}"))
             continue
         for file, root in candidates:
-            reason = _unsupported(file, supported)
+            try:
+                reason = _unsupported(file, supported)
+                key = file.resolve()
+            except OSError as e:
+                skipped.append((file, f"cannot read: {e.strerror or e}"))
+                continue
             if reason:
                 skipped.append((file, reason))
-                continue
-            key = file.resolve()
-            if key not in seen:
+            elif key not in seen:
                 seen[key] = len(found)
                 found.append(Found(file, root))
             elif found[seen[key]].path.is_symlink() and not file.is_symlink():
                 found[seen[key]] = Found(file, root)  # the file itself rather than a link to it
     return found, skipped
+
+
+def _candidates(path: Path, follow_links: bool, skipped: SkipList) -> list[tuple[Path, Path]]:
+    if path.is_dir():
+        return [(f, path) for f in _walk(path, follow_links, skipped)]
+    if path.exists() or path.is_symlink():
+        return [(path, path.parent)]
+    skipped.append((path, "no such file or folder"))
+    return []
 
 
 def _walk(folder: Path, follow_links: bool, skipped: SkipList) -> Iterable[Path]:
