@@ -58,6 +58,8 @@ def test_dates_found_in_text(text, iso):
     "The deal should be signed no later than 31 December 2004.",  # an event's date, not publication
     "On Oct. 16, 1998, the U.S. Air Force announced the procurement.",
     "Talks resumed on Sat, 13 Nov. The group met in 2003 and in 2004.",  # two years named, no weekday fits uniquely
+    "In January 2018, the game's release date was confirmed for April 20, 2018.",  # rgb-dev rgb051_pos0
+    "The Last of Us Part II (PS4). Release Date: June 19, 2020 ...",  # rgb-dev rgb052_pos1: the game's date
 ])
 def test_no_date_is_invented(text):
     assert dates.from_text(text, TODAY) is None

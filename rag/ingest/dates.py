@@ -43,13 +43,14 @@ _PARTIAL = [re.compile(p, re.IGNORECASE) for p in (
     rf"\b{_WDAY}{_DAY}\s+{_MON}(?![\w-])(?!,?\s+(?:19|20)\d\d)",
     rf"\b{_WDAY}{_MON}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)(?![\d:])",
 )]
-_LABEL = re.compile(r"\b(?:(?:last\s+)?(?:updated|published|posted)(?:\s+on)?\s*:?|date\s*:)\s*", re.I)
+_LABEL = re.compile(r"\b(?:last\s+)?(?:updated|published|posted)(?:\s+on)?\s*:?\s*|(?:^|\n)[^\S\n]*date\s*:\s*", re.I)
 # a year the text names as a year: in a full date, after a month ("November 2004"), or "in 2004", "(c) 2004"
 _YEAR_NAMED = re.compile(rf"(?:\b{_MON},?|\b(?:in|since|during|of|year)|©|\(c\)|copyright)\s+{_YEAR}(?!\d)", re.I)
 HEAD_CHARS = 1000  # datelines and bylines sit in the first lines; later dates are events, not publication
 DATELINE_CHARS = 300  # a date without a year counts only this close to the top ("LONDON, Nov 15 (Reuters)")
 # "signed no later than 31 December 2004", "On Oct. 16, 1998, the Air Force announced": an event's date
-_EVENT = re.compile(r"\b(?:on|by|until|till|than|before|after|since|from|in|of|to|between|and|through|until|next|last)\W*$", re.I)
+_EVENT = re.compile(r"\b(?:on|by|until|till|than|before|after|since|from|in|of|to|for|at|around|between|and|through"
+                    r"|next|last|\w+\s+date)\W*$", re.I)  # "release date: ...", "due date ..."
 LABEL_SPAN = 60  # how far after "Updated:" the date may start
 
 
@@ -134,7 +135,7 @@ def _first_full(text: str, today: date | None) -> tuple[date, int] | None:
         for m in pattern.finditer(text):
             if pattern is _FULL[3] and int(m.group("day")) <= 12:  # 02/12/2004: day-first or month-first?
                 continue
-            if _EVENT.search(text[max(0, m.start() - 12): m.start()]):
+            if _EVENT.search(text[max(0, m.start() - 24): m.start()]):
                 continue
             d = _build(m)
             if d is None or not _weekday_ok(m, d) or d > (today or date.today()):
