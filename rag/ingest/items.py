@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 from rag.ingest import charset, ids
 from rag.ingest.feeds import FEED_SUFFIXES, feed_records, looks_like_feed
 from rag.ingest.load import SUPPORTED as FILE_SUFFIXES
-from rag.ingest.load import RawArticle, _read_markdown, parse_article, read_bytes
+from rag.ingest.load import RawArticle, parse_article, read_bytes
 from rag.ingest.records import JSON_SUFFIXES, Bad, Record, front_matter, json_records
 from rag.ingest.walk import Found
 
@@ -65,8 +65,8 @@ def read_file(data: bytes, suffix: str, today: date | None = None) -> RawArticle
         text = charset.decode(data).lstrip("\ufeff \t\r\n")
         article = front_matter(text, today)
         if article is not None:
-            if suffix == ".md":
-                md = _read_markdown(article.text)
+            if suffix == ".md":  # the body is Markdown as in any .md file: drop heading marks
+                md = parse_article(article.text.encode("utf-8"), ".md")
                 return RawArticle(**{**article.__dict__, "text": md.text, "title": article.title or md.title})
             return article
     return parse_article(data, suffix)

@@ -25,7 +25,7 @@ import yaml
 
 from rag.errors import SkipFile
 from rag.ingest import charset, dates, ids
-from rag.ingest.load import RawArticle
+from rag.ingest.load import RawArticle, read_bytes
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 TEXT_KEYS = ("maintext", "text", "content", "body", "article")
@@ -55,7 +55,7 @@ class Bad:
 def json_records(path: Path, max_bytes: int, today: date | None = None) -> Iterator[Record | Bad]:
     """Records of a .json/.jsonl/.ndjson file; JSONL streams a line at a time."""
     if path.suffix.lower() == ".json":
-        data = _read_whole(path, max_bytes)
+        data = read_bytes(path, max_bytes)
         try:
             parsed = json.loads(charset.decode(data))
         except json.JSONDecodeError as e:
@@ -155,12 +155,6 @@ def _yaml_mapping(block: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(meta, dict):
         return None, "is not a YAML mapping"
     return meta, None
-
-
-def _read_whole(path: Path, max_bytes: int) -> bytes:
-    from rag.ingest.load import read_bytes
-
-    return read_bytes(path, max_bytes)
 
 
 def _first(meta: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
