@@ -9,6 +9,7 @@ Does not print, render or parse command lines (the front ends do).
 from __future__ import annotations
 
 import difflib
+import filecmp
 import json
 import re
 import shutil
@@ -183,11 +184,13 @@ class NewsDesk:
             raise unknown_id(doc_id, sorted(self.documents()))
         return rec
 
-    def ingest(self, paths: Sequence[Path], prune: bool = False, progress: Progress | None = None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path], prune: bool = False, follow_links: bool = False,
+               progress: Progress | None = None) -> IngestReport:
         """Index files and folders; the lexical index is brought up to date before returning."""
         s, index = self._settings, self.index
         report = ingest(paths, index.store, index.embedder, chunk_tokens=s.chunk_tokens,
-                        chunk_overlap=s.chunk_overlap, max_bytes=self.max_bytes, prune=prune, progress=progress)
+                        chunk_overlap=s.chunk_overlap, max_bytes=self.max_bytes, prune=prune,
+                        follow_links=follow_links, progress=progress)
         index.lexical(index.documents())
         return report
 
@@ -205,8 +208,8 @@ class NewsDesk:
         folder.mkdir(parents=True, exist_ok=True)
         copied, skipped = [], []
         for p in map(Path, paths or []):
-            name = safe_name(p.name)
-            dest = folder / name
+            dest = free_upload_path(folder, safe_name(p.name), p)
+            name = dest.name
             if dest.suffix.lower() not in UPLOAD_TYPES:
                 skipped.append({"file": name, "reason": f"unsupported type; use {' '.join(UPLOAD_TYPES)}"})
             elif p.stat().st_size > self.max_bytes:
@@ -337,6 +340,17 @@ def check_words(words: Any) -> int:
     if not 50 <= value <= 5000:
         raise ConfigError(f"words must be between 50 and 5000, got {value}")
     return value
+
+
+def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
+    """Where to keep an upload: its safe name, or `name-2.ext`, `name-3.ext`... when a different file
+    already has that name (two uploads named `same_name.txt` stay two documents); the same bytes
+    again reuse their copy, so re-uploading a file updates nothing."""
+    dest, n = folder / name, 1
+    while dest.exists() and not filecmp.cmp(dest, upload, shallow=False):
+        n += 1
+        dest = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+    return dest
 
 
 def safe_name(name: str) -> str:

@@ -161,11 +161,14 @@ def test_html_without_article_text(tmp_path):
     assert skip_reason(write(tmp_path, "nav.htm", nav)) == "no article text found in HTML"
 
 
-def test_deeply_nested_html_does_not_crash(tmp_path):
+def test_deeply_nested_html_says_it_is_too_deep(tmp_path):
     para = "<p>" + "Negotiators met in Muscat on Saturday. " * 20 + "</p>"
-    deep = "<html><body>" + "<div>" * 100_000 + para + "</div>" * 100_000 + "</body></html>"
-    # lxml stops building the tree at its depth limit, so the paragraph is never reached
-    assert skip_reason(write(tmp_path, "deep.html", deep)) == "no article text found in HTML"
+    for depth in (300, 100_000):
+        deep = "<html><body>" + "<div>" * depth + para + "</div>" * depth + "</body></html>"
+        # lxml stops building the tree at its depth limit (256), so the paragraph is never reached
+        assert skip_reason(write(tmp_path, "deep.html", deep)) == "HTML is nested too deeply to read (over 256 levels)"
+    shallow = "<html><body>" + "<div>" * 200 + para + "</div>" * 200 + "</body></html>"
+    assert "Muscat" in read_article(write(tmp_path, "ok.html", shallow), MAX).text
 
 
 # --- PDF ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ one Chroma server still see each other's writes.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from pathlib import Path
@@ -194,4 +195,16 @@ def _record(doc_id: str, m: dict[str, Any]) -> DocRecord:
                      sha256=m.get("sha256", ""), source_path=m.get("source_path", ""),
                      ingested_at=m.get("ingested_at", ""), n_chunks=int(m.get("n_chunks", 0)),
                      n_tokens=int(m.get("n_tokens", 0)), publisher=m.get("publisher"), date=m.get("date"),
-                     duplicate_of=m.get("duplicate_of"), minhash=m.get("minhash", ""))
+                     duplicate_of=m.get("duplicate_of"), minhash=m.get("minhash", ""), url=m.get("url"),
+                     authors=_authors(m.get("authors")), date_source=m.get("date_source"))
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    """Authors are stored as a JSON list (Chroma metadata holds only scalars)."""
+    if not isinstance(value, str) or not value.startswith("["):
+        return ()
+    try:
+        names = json.loads(value)
+    except ValueError:
+        return ()
+    return tuple(str(n) for n in names) if isinstance(names, list) else ()

@@ -19,17 +19,20 @@ from rag.cli.base import cli, desk, err, out, settings_options
 @click.option("--chunk-tokens", type=int, help="Target chunk size in tokens [RAG_CHUNK_TOKENS].")
 @click.option("--chunk-overlap", type=int, help="Overlap between chunks in tokens [RAG_CHUNK_OVERLAP].")
 @click.option("--max-file-mb", type=float, help="Skip files larger than this [RAG_MAX_FILE_MB].")
+@click.option("--follow-links", is_flag=True, help="Follow symbolic links that lead out of a named folder.")
 @settings_options
-def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
-    """Index articles (.txt .md .html .pdf; files or folders; default seeds/)."""
+def ingest(paths: tuple[Path, ...], prune: bool, follow_links: bool, **flags: Any) -> None:
+    """Index articles (.txt .md .html .pdf, JSON/JSONL dumps, RSS/Atom feeds; files or folders; default seeds/)."""
     d = desk(flags)
     with Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=None)
-        report = d.ingest(paths or (Path("seeds"),), prune=prune,
+        report = d.ingest(paths or (Path("seeds"),), prune=prune, follow_links=follow_links,
                           progress=lambda i, n, name: bar.update(task, completed=i, total=n, description=name))
     for path, reason in report.skipped:
         err.print(f"skipped {path}: {reason}", markup=False)
+    for where, what in report.warnings:
+        err.print(f"warning {where}: {what}", markup=False, highlight=False)
     for doc_id, reason in report.failed:
         err.print(f"not written {doc_id}: {reason}", markup=False)
     out.print(report.summary())

@@ -38,6 +38,9 @@ class DocRecord:
     duplicate_of: str | None = None
     minhash: str = ""
     text: str = ""
+    url: str | None = None
+    authors: tuple[str, ...] = ()
+    date_source: str | None = None  # "metadata", "text" or "none"; None in workspaces built before it
 
     @property
     def cluster(self) -> str:

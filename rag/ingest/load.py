@@ -1,6 +1,6 @@
 """Find article files and read each one into raw text plus whatever metadata the format carries.
 
-Handles plain text and Markdown (encoding detection), HTML (main-text extraction with trafilatura:
+Handles plain text and Markdown (decoded by evidence, see `charset.py`), HTML (main-text extraction with trafilatura:
 title, site name, date) and PDF (the text layer, via pypdf). Every way a file can be unusable
 becomes `SkipFile` with a one-line reason; nothing else escapes `read_article`.
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +18,15 @@ from typing import Iterable
 from pypdf import PdfReader
 
 from rag.core.errors import SkipFile
+from rag.ingest import charset
+from rag.ingest.walk import find_sources
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".pdf")
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # control characters, U+FFFD
 _HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
 _MIN_HTML_CHARS = 40  # less extracted text than this is navigation, not an article
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
+_MAX_DEPTH = 256  # libxml2's nesting limit without XML_PARSE_HUGE
 _JUNK_PDF_TITLE = re.compile(
     r"^(untitled.*|microsoft (word|powerpoint) - .*|.*\.(docx?|pdf|odt|indd))$", re.IGNORECASE
 )
@@ -45,53 +39,19 @@ class RawArticle:
     text: str
     title: str | None = None
     publisher: str | None = None
-    date: str | None = None  # YYYY-MM-DD
+    date: str | None = None  # YYYY-MM-DD, from the source's metadata
+    url: str | None = None
+    authors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # metadata that was there but unusable ("impossible date '2004-02-31'")
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+def find_files(paths: Iterable[Path], follow_links: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand folders (recursively, sorted, hidden entries skipped) into supported files.
 
-    Returns (files to read, [(path, reason)] for paths that were skipped).
+    Returns (files to read, [(path, reason)] for paths that were skipped); see `walk.py`.
     """
-    found: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
-    seen: set[Path] = set()
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            candidates = list(_walk(path))
-        elif path.exists():
-            candidates = [path]
-        else:
-            skipped.append((path, "no such file or folder"))
-            continue
-        for file in candidates:
-            reason = _unsupported(file)
-            if reason:
-                skipped.append((file, reason))
-                continue
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                found.append(file)
-    return found, skipped
-
-
-def _walk(folder: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
-
-
-def _unsupported(file: Path) -> str | None:
-    if not file.is_file():
-        return "not a regular file"
-    suffix = file.suffix.lower()
-    if suffix not in SUPPORTED:
-        return f"unsupported file type '{suffix}'" if suffix else "unsupported file type (no extension)"
-    return None
+    found, skipped = find_sources(paths, SUPPORTED, follow_links)
+    return [f.path for f in found], skipped
 
 
 def read_article(path: Path, max_bytes: int) -> RawArticle:
@@ -134,56 +94,8 @@ def _mb(n: int) -> str:
 
 
 def _decode(data: bytes) -> str:
-    """Bytes of a text file to str: BOM, UTF-8, then a detected charset; SkipFile if not text."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _check_text(data.decode(codec))
-            except UnicodeDecodeError as e:
-                raise SkipFile("cannot decode text") from e
-    if b"\x00" in data:
-        raise SkipFile("binary file, not text")
-    try:
-        return _check_text(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    text = _detect(data)
-    if text is None:
-        raise SkipFile("cannot decode text")
-    return _check_text(text)
-
-
-def _detect(data: bytes) -> str | None:
-    try:
-        import charset_normalizer
-    except ImportError:  # pragma: no cover - it ships with chromadb's dependencies
-        for codec in ("cp1252", "latin-1"):
-            try:
-                text = data.decode(codec)
-            except UnicodeDecodeError:
-                continue
-            if _looks_western(text):
-                return text
-        return None
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None or best.chaos > 0.25:
-        return None
-    return str(best)
-
-
-def _looks_western(text: str) -> bool:
-    """Plausible single-byte Western text: mostly ASCII, with spaces between words."""
-    if not text:
-        return False
-    ascii_share = sum(c < "\x80" for c in text) / len(text)
-    space_share = sum(c.isspace() for c in text) / len(text)
-    return ascii_share >= 0.7 and space_share >= 0.05
-
-
-def _check_text(text: str) -> str:
-    if text and len(_NOT_TEXT.findall(text)) / len(text) > 0.05:
-        raise SkipFile("binary file, not text")
-    return text
+    """Bytes of a text file to str by evidence (see `charset.py`); SkipFile if not text."""
+    return charset.decode(data)
 
 
 def _read_markdown(text: str) -> RawArticle:
@@ -216,6 +128,8 @@ def _read_html(html: str) -> RawArticle:
         raise SkipFile(f"cannot parse HTML: {_short(e)}") from e
     text = (doc.text or "") if doc is not None else ""
     if len(text.strip()) < _MIN_HTML_CHARS:
+        if _too_deep(html):
+            raise SkipFile(f"HTML is nested too deeply to read (over {_MAX_DEPTH} levels)")
         raise SkipFile("no article text found in HTML")
     return RawArticle(
         text=text,
@@ -223,6 +137,18 @@ def _read_html(html: str) -> RawArticle:
         publisher=_meta(doc.sitename),
         date=_iso_date(doc.date),
     )
+
+
+def _too_deep(html: str) -> bool:
+    """Whether libxml2 (under trafilatura) stopped at its nesting limit: it then returns a cut tree."""
+    from lxml import etree
+
+    parser = etree.HTMLParser()
+    try:
+        etree.fromstring(html.encode("utf-8", "replace"), parser)
+    except Exception:  # noqa: BLE001 - only the error log matters here
+        pass
+    return any("Excessive depth" in str(e) for e in parser.error_log)
 
 
 def _meta(value: object) -> str | None:

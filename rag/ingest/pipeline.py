@@ -1,30 +1,48 @@
 """Ingest files into the store: load -> clean -> chunk -> embed -> write, one document at a time.
 
-A file whose bytes and chunking settings are unchanged is skipped by its version hash; a changed
-file replaces its document crash-safely (see rag.backends.chroma); a file that cannot be read is skipped with
-a reason and the rest of the batch goes on. Progress goes to an optional callback, never to stdout.
+A file may hold one article or many (a JSON/JSONL dump, a feed; see `items.py`). Each article is
+skipped by its version hash when its bytes and the chunking settings are unchanged; a changed one
+replaces its document crash-safely (see rag.backends.chroma); one that cannot be used (unreadable, not an
+article, too long) is skipped with a reason naming its file and line or item, and the rest goes on.
+Ids are unique per source and stable (see `ids.py`); an id that belongs to another live source is
+never overwritten. Each document keeps its url, publisher, authors and publication date, with
+where the date came from: the source's metadata, the article's text, or none.
+Progress goes to an optional callback, never to stdout.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 from rag.backends.chroma import Store
 from rag.backends.embed import Embedder
 from rag.core.errors import SkipFile, StoreError
-from rag.core.types import DocRecord, Document
-from rag.ingest import dedup
+from rag.core.types import Chunk, DocRecord, Document
+from rag.ingest import dates, dedup, ids
 from rag.ingest.chunk import chunk_document
 from rag.ingest.clean import clean_article
-from rag.ingest.load import find_files, parse_article, read_bytes
+from rag.ingest.items import SUPPORTED, Item, items_of
+from rag.ingest.junk import junk_reason
+from rag.ingest.records import Bad
+from rag.ingest.walk import find_sources
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so documents are rebuilt (2: one sentence splitter)
+PIPELINE_VERSION = "2"  # bump when cleaning, chunking or metadata change, so documents are rebuilt
+# (2: one sentence splitter for chunks and answers; url, authors and date_source recorded)
+# The longest real articles we hold (wikinews-dev wn038_1/wn042_0, ~100,000 characters) make about
+# 250 chunks of 128 tokens; 2,000 chunks is eight times that (about a book). A 30 MB HTML page made
+# 83,843 chunks and was still embedding after 4 minutes: such a page is skipped with this reason.
+MAX_CHUNKS = 2000
+# wikinews text made one 128-token chunk (32 overlapping) per 346 characters (4 MB -> 11,544 chunks,
+# 10 s to clean and chunk before the cap refused it); text longer than max_chunks x chunk_tokens x 6
+# characters is over the cap with a margin of two, so it is refused before it is parsed or chunked.
+_CHARS_PER_CHUNK_MAX = 6
 Progress = Callable[[int, int, str], None]  # (done, total, current file name)
 
 
@@ -33,14 +51,31 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path or "path:line", reason)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason): not written
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (where, what was left unknown)
 
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.skipped)} skipped, {len(self.removed)} removed"
                 + (f", {len(self.failed)} failed" if self.failed else ""))
+
+
+@dataclass
+class _Batch:
+    """What one ingest call shares across its items."""
+
+    store: Store
+    embedder: Embedder
+    docs: dict[str, DocRecord]
+    signatures: dict[str, tuple[int, ...]]
+    claimed: dict[str, str]  # doc_id -> where it came from in this batch
+    by_source: dict[str, str]  # source path -> doc_id, for files already in the store
+    chunk_tokens: int
+    chunk_overlap: int
+    max_chunks: int
+    today: date | None
 
 
 def version_of(raw_sha: str, chunk_tokens: int, chunk_overlap: int) -> str:
@@ -49,69 +84,134 @@ def version_of(raw_sha: str, chunk_tokens: int, chunk_overlap: int) -> str:
 
 
 def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tokens: int, chunk_overlap: int,
-           max_bytes: int, prune: bool = False, progress: Progress | None = None) -> IngestReport:
+           max_bytes: int, prune: bool = False, progress: Progress | None = None, follow_links: bool = False,
+           max_chunks: int = MAX_CHUNKS, today: date | None = None) -> IngestReport:
+    """Ingest files and folders; `follow_links` also follows symbolic links out of a named folder."""
     report = IngestReport()
     repaired = store.repair()
     if repaired:
         log.info("removed %d chunks left by an interrupted ingest", repaired)
-    files, unsupported = find_files(paths)
+    found, unsupported = find_sources(paths, SUPPORTED, follow_links)
     report.skipped += [(str(p), why) for p, why in unsupported]
     docs = store.documents()
-    signatures = {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}
-    seen: dict[str, Path] = {}
-    for i, path in enumerate(files):
+    sources: dict[str, list[str]] = {}
+    for d, r in docs.items():
+        sources.setdefault(r.source_path, []).append(d)
+    batch = _Batch(store, embedder, docs, {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}, {},
+                   {s: ds[0] for s, ds in sources.items() if len(ds) == 1}, chunk_tokens, chunk_overlap,
+                   max_chunks, today)
+    for i, f in enumerate(found):
         if progress:
-            progress(i, len(files), path.name)
-        doc_id = path.stem
-        if doc_id in seen:
-            report.skipped.append((str(path), f"same id '{doc_id}' as {seen[doc_id]}"))
-            continue
-        seen[doc_id] = path
+            progress(i, len(found), f.path.name)
         try:
-            outcome = _ingest_one(path, doc_id, docs.get(doc_id), store, embedder, signatures,
-                                  chunk_tokens, chunk_overlap, max_bytes)
+            for item in items_of(f, max_bytes, today):
+                if isinstance(item, Bad):
+                    report.skipped.append((item.where, item.reason))
+                else:
+                    _ingest_item(item, batch, report)
         except SkipFile as e:
-            report.skipped.append((str(path), str(e)))
-            continue
-        except StoreError as e:
-            report.failed.append((doc_id, str(e)))
-            continue
-        getattr(report, outcome).append(doc_id)
+            report.skipped.append((str(f.path), str(e)))
     if progress:
-        progress(len(files), len(files), "")
+        progress(len(found), len(found), "")
     if prune:
         report.removed = _prune(store, docs)
     return report
 
 
-def _ingest_one(path: Path, doc_id: str, old: DocRecord | None, store: Store, embedder: Embedder,
-                signatures: dict[str, tuple[int, ...]], chunk_tokens: int, chunk_overlap: int,
-                max_bytes: int) -> str:
-    """Ingest one file; returns "added", "updated" or "unchanged"."""
-    data = read_bytes(path, max_bytes)
-    raw_sha = hashlib.sha256(data).hexdigest()
-    version = version_of(raw_sha, chunk_tokens, chunk_overlap)
-    if old is not None and old.version == version:
+def _ingest_item(item: Item, batch: _Batch, report: IngestReport) -> None:
+    try:
+        doc_id = _claim(item, batch)
+        outcome = _ingest_one(item, doc_id, batch, report)
+    except SkipFile as e:
+        report.skipped.append((item.where, str(e)))
+        return
+    except StoreError as e:
+        report.failed.append((doc_id, str(e)))
+        return
+    batch.claimed[doc_id] = item.where
+    getattr(report, outcome).append(doc_id)
+
+
+def _claim(item: Item, batch: _Batch) -> str:
+    """The id this item is written under: its own, or the first alternative no other source holds."""
+    if item.own_id:
+        if item.doc_id in batch.claimed:
+            raise SkipFile(f"same id '{item.doc_id}' as {batch.claimed[item.doc_id]}")
+        return item.doc_id
+    known = batch.by_source.get(item.source_path)
+    if known is not None and known not in batch.claimed:
+        return known  # the id this very file had before, however it was named then
+    owner = _owner(item.doc_id, item, batch)
+    if owner is None:
+        return item.doc_id
+    assert item.found is not None
+    for candidate in ids.alternatives(item.found.path, item.found.root, owner):
+        if _owner(candidate, item, batch) is None:
+            return candidate
+    raise SkipFile(f"same id '{item.doc_id}' as {owner}")  # pragma: no cover - the hashed id is free
+
+
+def _owner(doc_id: str, item: Item, batch: _Batch) -> str | None:
+    """The other source holding `doc_id` (in this batch, or a file that still exists), or None."""
+    if doc_id in batch.claimed:
+        return batch.claimed[doc_id]
+    rec = batch.docs.get(doc_id)
+    if rec is None or not rec.source_path or rec.source_path == item.source_path:
+        return None
+    return rec.source_path if Path(rec.source_path).exists() else None
+
+
+def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) -> str:
+    """Ingest one article; returns "added", "updated" or "unchanged"."""
+    old = batch.docs.get(doc_id)
+    version = version_of(item.sha256, batch.chunk_tokens, batch.chunk_overlap)
+    if old is not None and old.version == version and old.source_path == item.source_path:
         return "unchanged"
-    raw = parse_article(data, path.suffix)
+    size = item.text_size() if item.text_size else None
+    if size is not None and size > _max_chars(batch):  # clearly over the cap: skip before parsing
+        raise SkipFile(f"too long for one article (about {size:,} characters of text); {_limit(batch)}")
+    raw = item.read()
     cleaned = clean_article(raw, fallback_title=doc_id)
-    chunks = chunk_document(doc_id, cleaned.title, cleaned.text, chunk_tokens, chunk_overlap)
-    if not chunks:
-        raise SkipFile("no text left after cleaning")
+    reason = junk_reason(cleaned.title, cleaned.text)
+    if reason:
+        raise SkipFile(f"not an article: {reason}")
+    chunks = _chunks(doc_id, cleaned.title, cleaned.text, batch)
+    report.warnings += [(item.where, note) for note in raw.notes]
+    date_found, date_source = (raw.date, "metadata") if raw.date else (dates.from_text(cleaned.text, batch.today), "text")
     sig = dedup.signature(cleaned.text)
-    others = {d: s for d, s in signatures.items() if d != doc_id}
-    dup = dedup.find_duplicate(sig, others)
-    doc = Document(doc_id, cleaned.title, cleaned.text, str(path.resolve()), raw_sha, cleaned.publisher, raw.date)
+    dup = dedup.find_duplicate(sig, {d: s for d, s in batch.signatures.items() if d != doc_id})
+    doc = Document(doc_id, cleaned.title, cleaned.text, item.source_path, item.sha256, cleaned.publisher, date_found)
     meta = {
         "title": doc.title, "publisher": doc.publisher, "date": doc.date, "source_path": doc.source_path,
-        "sha256": raw_sha, "version": version, "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sha256": item.sha256, "version": version, "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "n_chunks": len(chunks), "n_tokens": sum(c.tokens for c in chunks), "duplicate_of": dup,
-        "minhash": dedup.encode(sig),
+        "minhash": dedup.encode(sig), "url": raw.url, "authors": json.dumps(list(raw.authors)) if raw.authors else None,
+        "date_source": date_source if date_found else "none",
     }
-    embeddings = embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
-    store.put_document(doc, chunks, embeddings, meta)
-    signatures[doc_id] = sig
+    embeddings = batch.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
+    batch.store.put_document(doc, chunks, embeddings, meta)
+    batch.signatures[doc_id] = sig
     return "added" if old is None else "updated"
+
+
+def _chunks(doc_id: str, title: str, text: str, batch: _Batch) -> list[Chunk]:
+    """The document's chunks; SkipFile when there are none or more than the cap."""
+    if len(text) > _max_chars(batch):  # clearly over: do not spend minutes tokenizing it
+        raise SkipFile(f"too long for one article ({len(text):,} characters of text); {_limit(batch)}")
+    chunks = chunk_document(doc_id, title, text, batch.chunk_tokens, batch.chunk_overlap)
+    if not chunks:
+        raise SkipFile("no text left after cleaning")
+    if len(chunks) > batch.max_chunks:
+        raise SkipFile(f"too long for one article ({len(chunks):,} chunks); {_limit(batch)}")
+    return chunks
+
+
+def _max_chars(batch: _Batch) -> int:
+    return batch.max_chunks * batch.chunk_tokens * _CHARS_PER_CHUNK_MAX
+
+
+def _limit(batch: _Batch) -> str:
+    return f"the limit is {batch.max_chunks:,} chunks per document; split it into articles"
 
 
 def _prune(store: Store, docs: dict[str, DocRecord]) -> list[str]:
