@@ -1,5 +1,7 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion, then a
-per-story cap so one article or one cluster of near-duplicate articles cannot fill the context.
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion, a pool of the
+best fused candidates re-ranked by a finer score (`rag.rerank`: best sentence, the question's year,
+quarter, edition and names), then a per-story cap so one article or one cluster of near-duplicate
+articles cannot fill the context.
 
 Reads the document registry on every query (cheap), so several app processes sharing one Chroma
 server all see the same index; the BM25 index follows the registry by fingerprint.
@@ -7,12 +9,13 @@ server all see the same index; the BM25 index follows the registry by fingerprin
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 from rag.embed import Embedder
 from rag.lexical import Lexical, fingerprint
+from rag.rerank import RerankWeights, SentenceVectors, rerank
 from rag.store import DocRecord, Store
 from rag.types import Chunk, Hit
 
@@ -27,6 +30,9 @@ class Weights:
     dense: float = 0.5  # measured: bench/retrieval_sweep.py (ans@4 0.93 -> 1.00 vs equal weights)
     lexical: float = 1.0
     per_story: int = 3  # at most this many chunks of one story (a document and its near-duplicates)
+    rerank: bool = True  # re-rank a pool of fused candidates (rag.rerank) before the cap and the cut to k
+    pool: int = 40  # candidates per ranking and re-ranked; measured: bench/rerank_sweep.py
+    finer: RerankWeights = RerankWeights()
 
 
 class Index:
@@ -35,6 +41,7 @@ class Index:
     def __init__(self, store: Store, embedder: Embedder, cache_dir: Path):
         self.store, self.embedder, self._dir = store, embedder, cache_dir / "bm25"
         self._lexical: Lexical | None = None
+        self.sentences = SentenceVectors(embedder.embed)
 
     def documents(self) -> dict[str, DocRecord]:
         return self.store.documents()
@@ -61,12 +68,18 @@ def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = N
     versions = {d: r.version for d, r in docs.items()}
     dense: list[tuple[Chunk, float]] = []
     lexical: list[tuple[str, float]] = []
+    n = max(weights.pool, CANDIDATES) if weights.rerank else CANDIDATES
+    qvec = index.embedder.embed([query])[0] if mode in ("hybrid", "dense") or weights.rerank else None
     if mode in ("hybrid", "dense"):
-        qvec = index.embedder.embed([query])[0]
-        dense = index.store.dense_search(qvec, CANDIDATES, versions, list(docs) if doc_ids else None)
+        dense = index.store.dense_search(qvec, n, versions, list(docs) if doc_ids else None)
     if mode in ("hybrid", "lexical"):
-        lexical = index.lexical(all_docs).search(query, CANDIDATES, list(docs) if doc_ids else None)
-    return fuse(dense, lexical, _chunks_by_id(index, dense, lexical, versions), docs, k, weights)
+        lexical = index.lexical(all_docs).search(query, n, list(docs) if doc_ids else None)
+    chunks = _chunks_by_id(index, dense, lexical, versions)
+    if not weights.rerank:
+        return fuse(dense, lexical, chunks, docs, k, weights)
+    pool = fuse(dense, lexical, chunks, docs, weights.pool, replace(weights, per_story=weights.pool))
+    dates = {h.chunk.doc_id: docs[h.chunk.doc_id].date for h in pool}
+    return cap(rerank(query, qvec, pool, index.sentences, dates, weights.finer), docs, k, weights.per_story)
 
 
 def _chunks_by_id(index: Index, dense: list[tuple[Chunk, float]], lexical: list[tuple[str, float]],
@@ -90,16 +103,21 @@ def fuse(dense: list[tuple[Chunk, float]], lexical: list[tuple[str, float]], chu
         scores[cid] = scores.get(cid, 0.0) + weights.dense / (RRF_K + r)
     for cid, r in lex_rank.items():
         scores[cid] = scores.get(cid, 0.0) + weights.lexical / (RRF_K + r)
-    hits, per_story = [], {}
-    for cid in sorted(scores, key=lambda c: (-scores[c], c)):
-        chunk = chunks.get(cid)
-        if chunk is None or chunk.doc_id not in docs:
+    ranked = [Hit(chunks[cid], scores[cid], dense_rank.get(cid), lex_rank.get(cid), similarity.get(cid))
+              for cid in sorted(scores, key=lambda c: (-scores[c], c))
+              if cid in chunks and chunks[cid].doc_id in docs]
+    return cap(ranked, docs, k, weights.per_story)
+
+
+def cap(hits: Sequence[Hit], docs: dict[str, DocRecord], k: int, per_story: int) -> list[Hit]:
+    """The first k hits, at most `per_story` of one story (a document and its near-duplicates)."""
+    out, seen = [], {}
+    for h in hits:
+        story = docs[h.chunk.doc_id].cluster
+        if seen.get(story, 0) >= per_story:
             continue
-        story = docs[chunk.doc_id].cluster
-        if per_story.get(story, 0) >= weights.per_story:
-            continue
-        per_story[story] = per_story.get(story, 0) + 1
-        hits.append(Hit(chunk, scores[cid], dense_rank.get(cid), lex_rank.get(cid), similarity.get(cid)))
-        if len(hits) >= k:
+        seen[story] = seen.get(story, 0) + 1
+        out.append(h)
+        if len(out) >= k:
             break
-    return hits
+    return out

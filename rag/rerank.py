@@ -1,0 +1,158 @@
+"""Re-ranking a pool of fused candidates by a finer score: the best-matching sentence's similarity to
+the question (the same embedder as the index), whether the passage satisfies the question's
+constraints (year, quarter, season, edition, names: `rag.constraints`), and title match.
+
+Does: score each candidate from those features with fixed weights, sort, and hand the hits back with
+the new score (the dense similarity and ranks are kept). Sentence vectors are cached by text.
+Does not: call a chat model, query the store, apply the per-story cap or cut to k (`rag.retrieve`
+does both after this), or know what the answer is.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from rag.answer_type import answer_type, holds_answer
+from rag.cite import split_sentences
+from rag.constraints import Constraints, entity_coverage, parse, satisfies
+from rag.lexical import tokens
+from rag.types import Hit
+
+log = logging.getLogger(__name__)
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+MAX_SENTENCES = 6  # per candidate: the first six sentences hold the answer in news; bounds the work
+MIN_WORDS = 3  # shorter "sentences" (datelines, "Mar 4, 2018 ...") are scored with their neighbour
+
+
+@dataclass(frozen=True)
+class RerankWeights:
+    """Weights of the features; chosen by bench/rerank_sweep.py (see the numbers there)."""
+
+    fused: float = 1.0  # the hybrid score, divided by the pool's best
+    dense: float = 0.0  # the chunk's cosine to the question (free: dense retrieval computed it)
+    sentence: float = 0.0  # best sentence cosine to the question (embeds the pool's sentences)
+    overlap: float = 0.0  # share of the question's words in the best-covering sentence
+    constraint: float = 0.3  # `satisfies` score, -1..1
+    entity: float = 0.3  # share of the question's names found in the title and text
+    title: float = 0.1  # share of the question's words found in the title
+    answer: float = 0.0  # the passage holds something of the asked type (a date for "when", a name for "who")
+
+
+@dataclass(frozen=True)
+class Features:
+    fused: float
+    dense: float
+    sentence: float
+    overlap: float
+    constraint: float
+    entity: float
+    title: float
+    answer: float
+
+    def score(self, w: RerankWeights) -> float:
+        return sum(getattr(w, f) * getattr(self, f) for f in self.__dataclass_fields__)
+
+
+class SentenceVectors:
+    """Sentence embeddings cached by text (least recently used out first), so a passage that comes back
+    for the next question costs nothing."""
+
+    def __init__(self, embed: EmbedFn, capacity: int = 20000):
+        self._embed, self._capacity = embed, capacity
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for t, v in zip(missing, self._embed(missing)):
+                self._cache[t] = np.asarray(v, dtype=np.float32)
+        for t in texts:
+            self._cache.move_to_end(t)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+
+def sentences(text: str) -> list[str]:
+    """The passage's first MAX_SENTENCES sentences, short fragments glued to the next one."""
+    out: list[str] = []
+    carry = ""
+    for s in split_sentences(text):
+        s = f"{carry} {s}".strip() if carry else s
+        if len(re.findall(r"[A-Za-z]{2,}", s)) < MIN_WORDS:
+            carry = s
+            continue
+        carry = ""
+        out.append(s)
+        if len(out) == MAX_SENTENCES:
+            break
+    if carry or not out:
+        out.append(carry or text.strip() or " ")
+    return out
+
+
+def _title_share(query: str, title: str) -> float:
+    q = set(tokens(query))
+    return len(q & set(tokens(title))) / len(q) if q and title else 0.0
+
+
+def _overlap(query_words: set[str], ss: Sequence[str]) -> float:
+    """The largest share of the question's words that one sentence holds."""
+    if not query_words:
+        return 0.0
+    return max(len(query_words & set(tokens(x))) / len(query_words) for x in ss)
+
+
+def _best_sentence(qvec: np.ndarray, per_hit: list[list[str]], vectors: SentenceVectors | None) -> list[float]:
+    """Each hit's best sentence cosine; questions in a passage ("Who directed Titanic? Q8.") do not count."""
+    if vectors is None:
+        return [0.0] * len(per_hit)
+    answers = [[x for x in ss if not x.rstrip().endswith("?")] for ss in per_hit]
+    flat = [x for ss in answers for x in ss]
+    sims = vectors.vectors(flat) @ np.asarray(qvec, dtype=np.float32) if flat else np.zeros(0)
+    out, i = [], 0
+    for ss in answers:  # a passage of questions only answers none: 0
+        out.append(float(sims[i:i + len(ss)].max()) if ss else 0.0)
+        i += len(ss)
+    return out
+
+
+def features(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceVectors | None,
+             dates: Mapping[str, str | None] | None = None, constraints: Constraints | None = None) -> list[Features]:
+    """The features of each hit; `dates` maps doc ids to their ISO date, `qvec` is the question's unit vector.
+    Without `vectors` the sentence feature is 0 and nothing is embedded."""
+    c = constraints if constraints is not None else parse(query)
+    kind, words = answer_type(query), set(tokens(query))
+    per_hit = [sentences(h.chunk.text) for h in hits]
+    best = _best_sentence(qvec, per_hit, vectors)
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    floor = min((h.similarity for h in hits if h.similarity is not None), default=0.0)
+    out = []
+    for h, ss, sim in zip(hits, per_hit, best):
+        text, doc_date = h.chunk.text, (dates or {}).get(h.chunk.doc_id)
+        out.append(Features(
+            fused=h.score / top, dense=h.similarity if h.similarity is not None else floor, sentence=sim,
+            overlap=_overlap(words, ss), constraint=satisfies(c, text, doc_date).score,
+            entity=entity_coverage(c, f"{h.chunk.title}\n{text}") or 0.0, title=_title_share(query, h.chunk.title),
+            answer=float(holds_answer(kind, text, query))))
+    return out
+
+
+def rerank(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceVectors,
+           dates: Mapping[str, str | None] | None = None, weights: RerankWeights = RerankWeights(),
+           reference: date | None = None) -> list[Hit]:
+    """`hits` sorted by the weighted features, best first; each hit's `score` becomes that value."""
+    if not hits:
+        return []
+    feats = features(query, qvec, hits, vectors if weights.sentence else None, dates, parse(query, reference))
+    scored = [dataclasses.replace(h, score=f.score(weights)) for h, f in zip(hits, feats)]
+    return sorted(scored, key=lambda h: (-h.score, h.chunk.chunk_id))
