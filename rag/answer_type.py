@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.constraints import MONTHS, parse
+from rag.constraints import MONTHS, parse, split_dateline
 
 DATE, PERSON, NAME, NUMBER = "date", "person", "name", "number"
 
@@ -26,9 +26,6 @@ _KINDS = (
 _MON = "|".join(m[:3] for m in MONTHS)
 _MONTH_DAY = re.compile(rf"\b(?:{_MON})[a-z]*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
                         rf"(?:{_MON})[a-z]*\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b", re.I)
-# A snippet's leading publication date ("Nov 18, 2019 ... ", "Updated: 3 May 2021 -") is not its content.
-_DATELINE = re.compile(rf"^\W*(?:updated:?\s*)?(?:(?:{_MON})[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MON})[a-z]*"
-                       rf"\s+\d{{4}})\s*(?:\.\.\.|…|—|–|-|\|)\s*", re.I)
 _NUM = re.compile(r"(?<![\w.])\d[\d,.]*\b")
 
 
@@ -40,16 +37,11 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def body(text: str) -> str:
-    """`text` without a leading dateline."""
-    return _DATELINE.sub("", text, count=1)
-
-
 def holds_answer(kind: str | None, text: str, question: str) -> bool:
     """Whether the passage (its dateline aside) holds a candidate of `kind` that the question does not name."""
     if kind is None:
         return False
-    text = body(text)
+    text = split_dateline(text)[1]
     if kind == DATE:
         return bool(_MONTH_DAY.search(text))
     asked = {w.lower() for w in re.findall(r"\w+", question)}

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Mapping
 
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = {m: i for i, m in enumerate(MONTHS, 1)} | {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
@@ -254,6 +255,21 @@ def parse(text: str, reference: date | None = None) -> Constraints:
     return Constraints(fiscal=out["fiscal"], entities=tuple(_entities(text)), **uniq)
 
 
+# A snippet's leading publication date ("Nov 18, 2019 ... ", "Updated: 3 May 2021 -") dates the text;
+# it is not what the text is about.
+_DATELINE = re.compile(r"^\W*(?:updated:?\s*)?(?P<date>[^.…—–|]{6,30}?)\s*(?:\.\.\.|…|—|–|-|\|)\s*", re.I)
+
+
+def split_dateline(text: str) -> tuple[str | None, str]:
+    """(the ISO date of a leading dateline or None, the text after it)."""
+    m = _DATELINE.match(text)
+    date_text = m.group("date") if m else ""
+    found = [rx.fullmatch(date_text.strip()) for rx in (_DATE_MDY, _DATE_DMY)]
+    if not any(found):
+        return None, text
+    return parse(date_text).dates[0], text[m.end():]
+
+
 # --- passages against constraints ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -324,6 +340,8 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
     for the year only when the text names no year, and resolves the text's own "last year"."""
     if constraints.empty:
         return Satisfaction(0.0)
+    dateline, text = split_dateline(text)
+    doc_date = doc_date or dateline
     stated = parse(text, _as_date(doc_date))
     slots = _slot_scores(constraints, stated, _year_of(doc_date))
     if not slots:
@@ -336,16 +354,20 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w']+", text)}
 
 
-def entity_coverage(constraints: Constraints, text: str) -> float | None:
-    """Mean over the constraints' names of the share of each name's words found in `text`; None without names."""
-    if not constraints.entities:
+def name_words(constraints: Constraints) -> set[str]:
+    """The lower-cased words of the constraints' names, connectors ("of", "the") left out."""
+    return {w for name in constraints.entities for w in _words(name) if w not in _CONNECTORS}
+
+
+def entity_coverage(constraints: Constraints, text: str, weight: Mapping[str, float] | None = None) -> float | None:
+    """The share of the names' words found in `text`, each word counted by `weight` (default 1: a rare
+    word such as "Lego" can be made to count more than "CEO"); None without names."""
+    words = name_words(constraints)
+    if not words:
         return None
     have = _words(text)
-    shares = []
-    for name in constraints.entities:
-        words = [w for w in _words(name) if w not in _CONNECTORS]
-        shares.append(sum(w in have for w in words) / len(words) if words else 0.0)
-    return sum(shares) / len(shares)
+    total = sum((weight or {}).get(w, 1.0) for w in words)
+    return sum((weight or {}).get(w, 1.0) for w in words if w in have) / total if total else 0.0
 
 
 # --- an answer sentence against its cited evidence ----------------------------------------------

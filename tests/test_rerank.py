@@ -8,7 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.answer_type import DATE, NAME, PERSON, answer_type, body, holds_answer
+from rag.answer_type import DATE, NAME, PERSON, answer_type, holds_answer
+from rag.constraints import split_dateline
 from rag.rerank import MAX_SENTENCES, RerankWeights, SentenceVectors, features, rerank, sentences
 from rag.retrieve import Weights, cap, retrieve
 from rag.store import DocRecord
@@ -103,7 +104,7 @@ def test_answer_types() -> None:
     assert answer_type("Which actor won Best Actor at the 92nd Academy Awards?") == PERSON
     assert answer_type("which city hosted the olympic games in 2008?") == NAME
     assert answer_type("Is it raining?") is None
-    assert body("Nov 13, 2020 ... All episodes debut on Netflix.") == "All episodes debut on Netflix."
+    assert split_dateline("Nov 13, 2020 ... All episodes debut on Netflix.") == ("2020-11-13", "All episodes debut on Netflix.")
     assert not holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix.", "When?")
     assert holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix on Nov 15.", "When?")
     assert holds_answer(PERSON, "Titanic was directed by James Cameron.", "Who directed Titanic?")
