@@ -1,12 +1,12 @@
 """Choose the re-ranker's pool size and weights by measurement: hit@k, recall@k and MRR by document on
-question suites already ingested into their workspaces, for today's fusion and for weight settings.
+question suites already ingested into their workspaces, today's fusion against the re-ranker.
 
-For each question the pool (fused hits) and its features are computed once; every weight setting then
-only re-sorts them, so a sweep costs one embedding pass. Timings: retrieval ms per question without
-and with the re-ranker (cold sentence cache: each question's pool embedded for the first time... except
-passages an earlier question already brought in, as in a live session).
+Prints, per suite: the metrics and retrieval ms (p50/p95, settings interleaved question by question)
+without re-ranking and with it at each pool size; the metrics and cost of the sentence feature (cold
+sentence cache); then a grid over the weights (the pool's features are computed once and only re-sorted)
+ranked by hit + recall + MRR averaged over the suites, and each default feature switched off in turn.
 
-Run: .venv/bin/python -m bench.rerank_sweep --suite /tmp/rgb-ws:questions.yaml [--suite ws:q.yaml ...]
+Run: .venv/bin/python -m bench.rerank_sweep --suite WORKSPACE:QUESTIONS [--suite ...] [--pools 24,40,50]
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from rag.rerank import Features, RerankWeights, SentenceVectors, features
 from rag.retrieve import Weights, cap, retrieve
 
 K = 4
+# Measured 2026-11-29 on this machine (2 shared cores), pools 24/40/50; see the commit message for the table.
 GRID = {"dense": (0.0, 0.5, 1.0, 2.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3, 0.6), "constraint": (0.0, 0.2, 0.4),
         "entity": (0.0, 0.1, 0.2), "title": (0.0, 0.1), "answer": (0.0, 0.1, 0.2)}
 
@@ -49,32 +50,40 @@ def _score(rows: list[Row], docs: dict, w: RerankWeights, k: int = K) -> tuple[f
     return hit / n, rec / n, mrr / n
 
 
-def _baseline(index, cases, k: int = K) -> tuple[tuple[float, float, float], list[float]]:
+def _metrics(index, cases, weights: Weights, k: int = K) -> tuple[float, float, float]:
     hit = rec = mrr = 0.0
-    times = []
     for c in cases:
-        t0 = time.perf_counter()
-        ids = _dedupe(h.chunk.doc_id for h in retrieve(index, c.question, k, weights=Weights(rerank=False)))
-        times.append((time.perf_counter() - t0) * 1000)
+        ids = _dedupe(h.chunk.doc_id for h in retrieve(index, c.question, k, weights=weights))
         hit, rec, mrr = hit + hit_at_k(ids, c.sources), rec + recall_at_k(ids, c.sources), mrr + mrr_at_k(ids, c.sources)
     n = len(cases) or 1
-    return (hit / n, rec / n, mrr / n), times
+    return hit / n, rec / n, mrr / n
 
 
-def _rows(index, cases, pool: int) -> tuple[list[Row], list[float]]:
-    """The pool in fused order with its features; the timing is that of a full `retrieve` with re-ranking."""
+def _timings(index, cases, settings: list[Weights], rounds: int = 3) -> list[list[float]]:
+    """Milliseconds per question for each setting, interleaved question by question so that load from
+    other processes falls on all settings alike; the first round warms the caches and is not kept."""
+    out: list[list[float]] = [[] for _ in settings]
+    for r in range(rounds):
+        for c in cases:
+            for i, w in enumerate(settings):
+                t0 = time.perf_counter()
+                retrieve(index, c.question, K, weights=w)
+                if r:
+                    out[i].append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _rows(index, cases, pool: int) -> list[Row]:
+    """The pool in fused order with its features."""
     only_fused = Weights(pool=pool, per_story=pool, finer=RerankWeights(1.0, *[0.0] * 7))
     docs = index.documents()
-    rows, times = [], []
+    rows = []
     for c in cases:
-        t0 = time.perf_counter()
-        retrieve(index, c.question, K, weights=Weights(pool=pool))
-        times.append((time.perf_counter() - t0) * 1000)
         hits = retrieve(index, c.question, pool, weights=only_fused)
         qvec = index.embedder.embed([c.question])[0]
         feats = features(c.question, qvec, hits, index.sentences, {h.chunk.doc_id: docs[h.chunk.doc_id].date for h in hits})
         rows.append(Row(frozenset(c.sources), tuple(hits), tuple(feats)))
-    return rows, times
+    return rows
 
 
 def _pct(times: list[float]) -> str:
@@ -93,14 +102,20 @@ def main() -> None:
         ws, questions = spec.split(":", 1)
         index = app.open_index(load_settings({"workspace": ws}, environ={}), embedder)
         cases = [c for c in load_suite(Path(questions)).cases if c.question and c.sources and not c.unanswerable]
-        base, t_base = _baseline(index, cases)
-        print(f"\n== {questions} ({len(cases)} questions)\ntoday's fusion: {_fmt(base)}  ({_pct(t_base)})")
-        docs = index.documents()
-        for pool in map(int, args.pools.split(",")):
-            index.sentences = SentenceVectors(embedder.embed)  # cold cache per pool size
-            rows, t = _rows(index, cases, pool)
-            print(f"pool {pool}: default weights {_fmt(_score(rows, docs, RerankWeights()))} ({_pct(t)})")
-        suites[questions] = (rows, docs)
+        pools = [int(x) for x in args.pools.split(",")]
+        settings = [Weights(rerank=False)] + [Weights(pool=p) for p in pools]
+        times = _timings(index, cases, settings)
+        print(f"\n== {questions} ({len(cases)} questions)\n"
+              f"today's fusion: {_fmt(_metrics(index, cases, settings[0]))}  ({_pct(times[0])})")
+        for w, t in zip(settings[1:], times[1:]):
+            print(f"re-ranked, pool {w.pool}: {_fmt(_metrics(index, cases, w))}  ({_pct(t)})")
+        index.sentences = SentenceVectors(embedder.embed)  # cold: what embedding a pool's sentences costs
+        t0 = time.perf_counter()
+        sentence_on = Weights(pool=max(pools), finer=replace(RerankWeights(), sentence=1.0))
+        with_sentences = _metrics(index, cases, sentence_on)
+        print(f"with the sentence feature (weight 1): {_fmt(with_sentences)}  "
+              f"({(time.perf_counter() - t0) * 1000 / max(len(cases), 1):.0f} ms a question, cold cache)")
+        suites[questions] = (_rows(index, cases, max(pools)), index.documents())
     _sweep(suites)
 
 

@@ -143,12 +143,14 @@ def _rarity(words: set[str], hits: Sequence[Hit]) -> dict[str, float]:
 
 
 def features(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceVectors | None,
-             dates: Mapping[str, str | None] | None = None, constraints: Constraints | None = None) -> list[Features]:
+             dates: Mapping[str, str | None] | None = None, constraints: Constraints | None = None,
+             split: bool = True) -> list[Features]:
     """The features of each hit; `dates` maps doc ids to their ISO date, `qvec` is the question's unit vector.
-    Without `vectors` the sentence feature is 0 and nothing is embedded."""
+    Without `vectors` the sentence feature is 0 and nothing is embedded; with `split` False the passages
+    are not split into sentences (sentence and overlap are then 0)."""
     c = constraints if constraints is not None else parse(query)
     kind, words = answer_type(query), set(tokens(query))
-    per_hit = [sentences(h.chunk.text) for h in hits]
+    per_hit = [sentences(h.chunk.text) if split else [h.chunk.text] for h in hits]
     best = _best_sentence(qvec, per_hit, vectors)
     top = max((h.score for h in hits), default=0.0) or 1.0
     floor = min((h.similarity for h in hits if h.similarity is not None), default=0.0)
@@ -160,7 +162,7 @@ def features(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: Sentenc
         fit = satisfies(c, text, doc_date).score
         out.append(Features(
             fused=h.score / top, dense=h.similarity if h.similarity is not None else floor, sentence=sim,
-            overlap=_overlap(words, ss), constraint=fit if fit < 0 or named is None else fit * named,
+            overlap=_overlap(words, ss) if split else 0.0, constraint=fit if fit < 0 or named is None else fit * named,
             entity=named or 0.0, title=_title_share(query, h.chunk.title), answer=float(holds_answer(kind, text, query))))
     return out
 
@@ -171,6 +173,7 @@ def rerank(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceV
     """`hits` sorted by the weighted features, best first; each hit's `score` becomes that value."""
     if not hits:
         return []
-    feats = features(query, qvec, hits, vectors if weights.sentence else None, dates, parse(query, reference))
+    feats = features(query, qvec, hits, vectors if weights.sentence else None, dates, parse(query, reference),
+                     split=bool(weights.sentence or weights.overlap))
     scored = [dataclasses.replace(h, score=f.score(weights)) for h, f in zip(hits, feats)]
     return sorted(scored, key=lambda h: (-h.score, h.chunk.chunk_id))

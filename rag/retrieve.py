@@ -31,7 +31,10 @@ class Weights:
     lexical: float = 1.0
     per_story: int = 3  # at most this many chunks of one story (a document and its near-duplicates)
     rerank: bool = True  # re-rank a pool of fused candidates (rag.rerank) before the cap and the cut to k
-    pool: int = 40  # candidates per ranking and re-ranked; measured: bench/rerank_sweep.py
+    # The pool is the best `pool` of the union of both rankings (CANDIDATES each: up to 48). Longer
+    # rankings (40 each) changed the fusion itself and lost wikinews-dev story titles (hit@4 0.956 ->
+    # 0.933); rgb-dev was the same at pools of 24, 40 and 50 (bench/rerank_sweep.py).
+    pool: int = 40
     finer: RerankWeights = RerankWeights()
 
 
@@ -68,12 +71,11 @@ def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = N
     versions = {d: r.version for d, r in docs.items()}
     dense: list[tuple[Chunk, float]] = []
     lexical: list[tuple[str, float]] = []
-    n = max(weights.pool, CANDIDATES) if weights.rerank else CANDIDATES
     qvec = index.embedder.embed([query])[0] if mode in ("hybrid", "dense") or weights.rerank else None
     if mode in ("hybrid", "dense"):
-        dense = index.store.dense_search(qvec, n, versions, list(docs) if doc_ids else None)
+        dense = index.store.dense_search(qvec, CANDIDATES, versions, list(docs) if doc_ids else None)
     if mode in ("hybrid", "lexical"):
-        lexical = index.lexical(all_docs).search(query, n, list(docs) if doc_ids else None)
+        lexical = index.lexical(all_docs).search(query, CANDIDATES, list(docs) if doc_ids else None)
     chunks = _chunks_by_id(index, dense, lexical, versions)
     if not weights.rerank:
         return fuse(dense, lexical, chunks, docs, k, weights)
