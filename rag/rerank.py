@@ -36,14 +36,16 @@ MIN_WORDS = 3  # shorter "sentences" (datelines, "Mar 4, 2018 ...") are scored w
 
 @dataclass(frozen=True)
 class RerankWeights:
-    """Weights of the features. Measured with bench/rerank_sweep.py on rgb-dev (50 questions, 494
-    snippets, one index) and the seed suite, pool 40, k 4 (hit/recall/MRR): fused order alone
-    0.92/0.451/0.700 and 1.00/0.988/0.964; these weights 0.92/0.550/0.767 and 1.00/0.988/0.964.
-    The constraint weight is flat between 0.15 and 0.6 (recall 0.550-0.553): at 0.3 a passage of
-    another year drops below every passage that does not contradict the question, whatever the corpus.
-    Left at 0 because they did not pay: sentence (+0.00 recall for ~400 ms a question of embedding,
-    cold cache), dense, overlap and title (each +-0.02 on rgb-dev but a loss on the seeds), entity
-    (rgb-dev +-0.01, seeds recall 0.988 -> 0.935; it acts through the constraint gate instead)."""
+    """Weights of the features. Measured with bench/rerank_sweep.py (hit/recall/MRR at k 4, by document),
+    the pool being the best 40 of today's two rankings: rgb-dev (50 questions, 494 snippets in one
+    index) 0.92/0.451/0.700 -> 0.92/0.550/0.767; seed suite 1.00/0.988/0.964 unchanged; wikinews-dev
+    story titles as questions (45) 0.956/0.806/0.902 unchanged. Without `answer`: rgb-dev recall 0.475;
+    without `constraint`: 0.510. The constraint weight is flat between 0.15 and 0.6 (recall 0.545-0.553):
+    at 0.3 a passage of another year drops below every passage that does not contradict the question,
+    whatever the corpus. Left at 0 because they did not pay: sentence (rgb-dev recall 0.507, seeds MRR
+    0.911, 0.1-5.7 s a question to embed a pool's sentences with a cold cache); dense, overlap, title
+    and entity (+0.03 MRR on rgb-dev at best, each a loss on the seeds; names act through the
+    constraint gate instead)."""
 
     fused: float = 1.0  # the hybrid score, divided by the pool's best
     dense: float = 0.0  # the chunk's cosine to the question (free: dense retrieval computed it)

@@ -129,5 +129,8 @@ def test_retrieve_with_reranking_keeps_its_contract(seeded_index) -> None:
     assert 0 < len(with_rerank) <= 4 and len(without) <= 4
     assert [h.score for h in with_rerank] == sorted((h.score for h in with_rerank), reverse=True)
     assert len({h.chunk.chunk_id for h in with_rerank}) == len(with_rerank)
+    fused_only = Weights(finer=RerankWeights(1.0, *[0.0] * 7))
+    assert [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=fused_only)] == \
+        [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=Weights(rerank=False))]
     only = retrieve(seeded_index, q, 4, doc_ids=["003_a3108b83e1705bc7"])
     assert only and {h.chunk.doc_id for h in only} == {"003_a3108b83e1705bc7"}
