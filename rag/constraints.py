@@ -4,8 +4,9 @@ quarters, seasons, editions and ordinals, decades, relative years and named enti
 Does: `parse` a question (or a passage) into a frozen `Constraints`; `satisfies` tells whether a
 passage states the constrained year/quarter/season/edition (+1), is silent (0) or states only other
 values for that slot (-1); `conflicts` gives a short reason when a cited passage states another
-year/quarter/season/edition than an answer sentence claims. `entity_coverage` is the share of the
-question's names a passage contains.
+year/quarter/season/edition than an answer sentence claims, or lists the sentence's name under another
+year. `entity_coverage` is the share of the question's names a passage contains; `split_dateline`
+takes a leading "Nov 18, 2019 ..." off a snippet as its date.
 Does not: understand who-did-what (a passage naming 2014 and 2018 satisfies "2014"), map an edition
 to its year ("90th Academy Awards" is not "2018"), resolve "last season" or call any model.
 Standard library only.
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = {m: i for i, m in enumerate(MONTHS, 1)} | {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
@@ -82,13 +83,9 @@ class Constraints:
         return not (self.years or self.quarters or self.seasons or self.editions or self.decades)
 
 
-def _full_year(text: str, near: int | None = None) -> int:
-    """'2019' -> 2019; a two-digit year '21' -> 2021 (19xx when that is closer to `near`)."""
-    y = int(text)
-    if y >= 100:
-        return y
-    guess = 2000 + y
-    return guess - 100 if near and abs(guess - 100 - near) < abs(guess - near) else guess
+def _full_year(text: str) -> int:
+    """'2019' -> 2019; a two-digit year '21' -> 2021."""
+    return int(text) if len(text) > 2 else 2000 + int(text)
 
 
 def _mask(text: str, m: re.Match) -> str:
@@ -289,24 +286,38 @@ class Satisfaction:
 DOC_DATE_WEIGHT = 0.5  # a metadata date says less than the text: a 2022 article may recall 2014
 
 
-def _slot_scores(c: Constraints, p: Constraints, doc_year: int | None) -> list[tuple[str, float]]:
-    """(slot label, +1/0/-1) for each slot the constraints fix; `p` is what the passage states."""
-    scores: list[tuple[str, float]] = []
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+class Slot(NamedTuple):
+    label: str  # what the question asks: "2014", "Q3 2021", "season 4"
+    score: float  # +1 stated, 0 silent, -1 only other values stated
+    stated: str  # what the passage states for the slot
+
+
+def _slot_scores(c: Constraints, p: Constraints, doc_year: int | None) -> list[Slot]:
+    """One `Slot` for each slot the constraints fix; `p` is what the passage states."""
+    slots: list[Slot] = []
     for year, q in c.quarters:
         same = [(y, pq) for y, pq in p.quarters if pq == q and (not year or not y or y == year)]
-        scores.append((f"Q{q} {year or ''}".strip(), 1.0 if same else -1.0 if p.quarters else 0.0))
-    for season in (s for s in c.seasons if "-" in s):
-        spans = [s for s in p.seasons if "-" in s]
-        scores.append((season, 1.0 if season in spans else -1.0 if spans else 0.0))
+        stated = ", ".join(f"Q{pq} {y or ''}".strip() for y, pq in p.quarters)
+        slots.append(Slot(f"Q{q} {year or ''}".strip(), 1.0 if same else -1.0 if p.quarters else 0.0, stated))
+    for season in (x for x in c.seasons if "-" in x):
+        spans = [x for x in p.seasons if "-" in x]
+        slots.append(Slot(season, 1.0 if season in spans else -1.0 if spans else 0.0, ", ".join(spans)))
     for n, noun in c.editions:
         same_noun = [pn for pn, pnoun in p.editions if pnoun == noun]
-        scores.append((f"{noun} {n}", 1.0 if n in same_noun else -1.0 if same_noun else 0.0))
+        slots.append(Slot(f"{_ordinal(n)} {noun}", 1.0 if n in same_noun else -1.0 if same_noun else 0.0,
+                          ", ".join(f"{_ordinal(pn)} {noun}" for pn in same_noun)))
+    years = "/".join(map(str, p.years))
     for decade in c.decades:
         inside = [y for y in p.years if decade <= y < decade + 10]
-        scores.append((f"{decade}s", 1.0 if inside else -1.0 if p.years else 0.0))
-    if c.years and not any(s for _, s in scores):  # a decided quarter or season already judged its year
-        scores.append(("/".join(map(str, c.years)), _year_score(c.years, p.years, doc_year)))
-    return scores
+        slots.append(Slot(f"{decade}s", 1.0 if inside else -1.0 if p.years else 0.0, years))
+    if c.years and not any(x.score for x in slots):  # a decided quarter or season already judged its year
+        slots.append(Slot("/".join(map(str, c.years)), _year_score(c.years, p.years, doc_year), years))
+    return slots
 
 
 def _year_score(asked: tuple[int, ...], stated: tuple[int, ...], doc_year: int | None) -> float:
@@ -346,8 +357,8 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
     slots = _slot_scores(constraints, stated, _year_of(doc_date))
     if not slots:
         return Satisfaction(0.0)
-    return Satisfaction(sum(s for _, s in slots) / len(slots),
-                        tuple(label for label, s in slots if s > 0), tuple(label for label, s in slots if s < 0))
+    return Satisfaction(sum(x.score for x in slots) / len(slots),
+                        tuple(x.label for x in slots if x.score > 0), tuple(x.label for x in slots if x.score < 0))
 
 
 def _words(text: str) -> set[str]:
@@ -381,25 +392,12 @@ def conflicts(constraints: Constraints, sentence: str, evidence: str) -> str | N
         years=tuple(y for y in claim.years if y in constraints.years) or constraints.years,
         quarters=tuple(q for q in claim.quarters if q in constraints.quarters) or constraints.quarters,
         seasons=constraints.seasons, editions=constraints.editions, decades=constraints.decades)
-    for label, score in _slot_scores(target, ev, None):
-        if score < 0:
-            return f"the source is about {_stated(ev, label)}, not {label}"
+    for slot in _slot_scores(target, ev, None):
+        if slot.score < 0:
+            return f"the source is about {slot.stated}, not {slot.label}"
     if target.years and len(ev.years) >= 3:
         return _row_conflict(target.years, claim, constraints, evidence)
     return None
-
-
-def _stated(ev: Constraints, label: str) -> str:
-    """What the evidence states for the slot named by `label`, for the reason text."""
-    if label.startswith("Q"):
-        return ", ".join(f"Q{q} {y or ''}".strip() for y, q in ev.quarters)
-    if label[0].isdigit() and "-" not in label and not label.endswith("s"):
-        return "/".join(map(str, ev.years))
-    if "-" in label:
-        return ", ".join(s for s in ev.seasons if "-" in s)
-    if label.endswith("s") and label[:4].isdigit():
-        return "/".join(map(str, ev.years))
-    return ", ".join(f"{noun} {n}" for n, noun in ev.editions)
 
 
 def _row_conflict(years: tuple[int, ...], claim: Constraints, constraints: Constraints, evidence: str) -> str | None:

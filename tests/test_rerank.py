@@ -10,7 +10,14 @@ import numpy as np
 
 from rag.answer_type import DATE, NAME, PERSON, answer_type, holds_answer
 from rag.constraints import split_dateline
-from rag.rerank import MAX_SENTENCES, RerankWeights, SentenceVectors, features, rerank, sentences
+from rag.rerank import (
+    MAX_SENTENCES,
+    RerankWeights,
+    SentenceVectors,
+    features,
+    rerank,
+    sentences,
+)
 from rag.retrieve import Weights, cap, retrieve
 from rag.store import DocRecord
 from rag.types import Chunk, Hit
