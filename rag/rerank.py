@@ -1,9 +1,12 @@
-"""Re-ranking a pool of fused candidates by a finer score: the best-matching sentence's similarity to
-the question (the same embedder as the index), whether the passage satisfies the question's
-constraints (year, quarter, season, edition, names: `rag.constraints`), and title match.
+"""Re-ranking a pool of fused candidates by a finer score, without a model call: whether a passage states
+the year, quarter, season or edition the question asks (`rag.constraints.satisfies`; a positive score
+weighed by how much of the question's names the passage holds, rare words counting more), whether it
+holds a candidate of the asked type (`rag.answer_type`), and the fused score. Also measurable, and off
+by default because they did not pay (see `RerankWeights`): best-sentence similarity with the index's
+embedder (sentence vectors cached by text), chunk similarity, word overlap, title match, name coverage.
 
 Does: score each candidate from those features with fixed weights, sort, and hand the hits back with
-the new score (the dense similarity and ranks are kept). Sentence vectors are cached by text.
+the new score (the dense similarity and ranks are kept).
 Does not: call a chat model, query the store, apply the per-story cap or cut to k (`rag.retrieve`
 does both after this), or know what the answer is.
 """
@@ -122,9 +125,9 @@ def _overlap(query_words: set[str], ss: Sequence[str]) -> float:
     return max(len(query_words & set(tokens(x))) / len(query_words) for x in ss)
 
 
-def _best_sentence(qvec: np.ndarray, per_hit: list[list[str]], vectors: SentenceVectors | None) -> list[float]:
+def _best_sentence(qvec: np.ndarray | None, per_hit: list[list[str]], vectors: SentenceVectors | None) -> list[float]:
     """Each hit's best sentence cosine; questions in a passage ("Who directed Titanic? Q8.") do not count."""
-    if vectors is None:
+    if vectors is None or qvec is None:
         return [0.0] * len(per_hit)
     answers = [[x for x in ss if not x.rstrip().endswith("?")] for ss in per_hit]
     flat = [x for ss in answers for x in ss]
@@ -144,7 +147,7 @@ def _rarity(words: set[str], hits: Sequence[Hit]) -> dict[str, float]:
     return {w: math.log((n + 1) / (sum(w in t for t in texts) + 0.5)) for w in words}
 
 
-def features(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceVectors | None,
+def features(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: SentenceVectors | None,
              dates: Mapping[str, str | None] | None = None, constraints: Constraints | None = None,
              split: bool = True) -> list[Features]:
     """The features of each hit; `dates` maps doc ids to their ISO date, `qvec` is the question's unit vector.
@@ -169,10 +172,11 @@ def features(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: Sentenc
     return out
 
 
-def rerank(query: str, qvec: np.ndarray, hits: Sequence[Hit], vectors: SentenceVectors,
+def rerank(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: SentenceVectors,
            dates: Mapping[str, str | None] | None = None, weights: RerankWeights = RerankWeights(),
            reference: date | None = None) -> list[Hit]:
-    """`hits` sorted by the weighted features, best first; each hit's `score` becomes that value."""
+    """`hits` sorted by the weighted features, best first; each hit's `score` becomes that value.
+    `qvec` (the question's unit vector) is needed only when the sentence weight is not 0."""
     if not hits:
         return []
     feats = features(query, qvec, hits, vectors if weights.sentence else None, dates, parse(query, reference),

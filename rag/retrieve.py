@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion, a pool of the
-best fused candidates re-ranked by a finer score (`rag.rerank`: best sentence, the question's year,
-quarter, edition and names), then a per-story cap so one article or one cluster of near-duplicate
-articles cannot fill the context.
+best fused candidates re-ranked (`rag.rerank`: whether a passage states the year, quarter, season or
+edition the question asks, weighed by the question's names, and holds a candidate of the asked type),
+then a per-story cap so one article or one cluster of near-duplicate articles cannot fill the context.
 
 Reads the document registry on every query (cheap), so several app processes sharing one Chroma
 server all see the same index; the BM25 index follows the registry by fingerprint.
@@ -71,7 +71,8 @@ def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = N
     versions = {d: r.version for d, r in docs.items()}
     dense: list[tuple[Chunk, float]] = []
     lexical: list[tuple[str, float]] = []
-    qvec = index.embedder.embed([query])[0] if mode in ("hybrid", "dense") or weights.rerank else None
+    wants_vector = mode in ("hybrid", "dense") or (weights.rerank and weights.finer.sentence > 0)
+    qvec = index.embedder.embed([query])[0] if wants_vector else None
     if mode in ("hybrid", "dense"):
         dense = index.store.dense_search(qvec, CANDIDATES, versions, list(docs) if doc_ids else None)
     if mode in ("hybrid", "lexical"):
@@ -79,7 +80,8 @@ def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = N
     chunks = _chunks_by_id(index, dense, lexical, versions)
     if not weights.rerank:
         return fuse(dense, lexical, chunks, docs, k, weights)
-    pool = fuse(dense, lexical, chunks, docs, weights.pool, replace(weights, per_story=weights.pool))
+    n = max(weights.pool, k)
+    pool = fuse(dense, lexical, chunks, docs, n, replace(weights, per_story=n))
     dates = {h.chunk.doc_id: docs[h.chunk.doc_id].date for h in pool}
     return cap(rerank(query, qvec, pool, index.sentences, dates, weights.finer), docs, k, weights.per_story)
 

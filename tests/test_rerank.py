@@ -139,5 +139,6 @@ def test_retrieve_with_reranking_keeps_its_contract(seeded_index) -> None:
     fused_only = Weights(finer=RerankWeights(1.0, *[0.0] * 7))
     assert [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=fused_only)] == \
         [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=Weights(rerank=False))]
+    assert len(retrieve(seeded_index, q, 8, weights=Weights(pool=4))) > 4  # k above the pool widens it
     only = retrieve(seeded_index, q, 4, doc_ids=["003_a3108b83e1705bc7"])
     assert only and {h.chunk.doc_id for h in only} == {"003_a3108b83e1705bc7"}
