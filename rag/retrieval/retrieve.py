@@ -1,5 +1,7 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion, then a
-per-story cap so one article or one cluster of near-duplicate articles cannot fill the context.
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion, a pool of the
+best fused candidates re-ranked (`rag.retrieval.rerank`: whether a passage states the year, quarter, season or
+edition the question asks, weighed by the question's names, and holds a candidate of the asked type),
+then a per-story cap so one article or one cluster of near-duplicate articles cannot fill the context.
 
 Reads the document registry on every query (cheap), so several app processes sharing one Chroma
 server all see the same index; the BM25 index follows the registry by fingerprint.
@@ -7,7 +9,7 @@ server all see the same index; the BM25 index follows the registry by fingerprin
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -15,6 +17,7 @@ from rag.backends.chroma import Store
 from rag.backends.embed import Embedder
 from rag.core.types import Chunk, DocRecord, Hit
 from rag.retrieval.lexical import Lexical, fingerprint
+from rag.retrieval.rerank import RerankWeights, SentenceVectors, rerank
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,12 @@ class Weights:
     dense: float = 0.5  # measured: bench/retrieval_sweep.py (ans@4 0.93 -> 1.00 vs equal weights)
     lexical: float = 1.0
     per_story: int = 3  # at most this many chunks of one story (a document and its near-duplicates)
+    rerank: bool = True  # re-rank a pool of fused candidates (rag.retrieval.rerank) before the cap and the cut to k
+    # The pool is the best `pool` of the union of both rankings (CANDIDATES each: up to 48). Longer
+    # rankings (40 each) changed the fusion itself and lost wikinews-dev story titles (hit@4 0.956 ->
+    # 0.933); rgb-dev was the same at pools of 24, 40 and 50 (bench/rerank_sweep.py).
+    pool: int = 40
+    finer: RerankWeights = RerankWeights()
 
 
 class Index:
@@ -35,6 +44,7 @@ class Index:
     def __init__(self, store: Store, embedder: Embedder, cache_dir: Path):
         self.store, self.embedder, self._dir = store, embedder, cache_dir / "bm25"
         self._lexical: Lexical | None = None
+        self.sentences = SentenceVectors(embedder.embed)
 
     def documents(self) -> dict[str, DocRecord]:
         return self.store.documents()
@@ -61,12 +71,19 @@ def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = N
     versions = {d: r.version for d, r in docs.items()}
     dense: list[tuple[Chunk, float]] = []
     lexical: list[tuple[str, float]] = []
+    wants_vector = mode in ("hybrid", "dense") or (weights.rerank and weights.finer.sentence > 0)
+    qvec = index.embedder.embed([query])[0] if wants_vector else None
     if mode in ("hybrid", "dense"):
-        qvec = index.embedder.embed([query])[0]
         dense = index.store.dense_search(qvec, CANDIDATES, versions, list(docs) if doc_ids else None)
     if mode in ("hybrid", "lexical"):
         lexical = index.lexical(all_docs).search(query, CANDIDATES, list(docs) if doc_ids else None)
-    return fuse(dense, lexical, _chunks_by_id(index, dense, lexical, versions), docs, k, weights)
+    chunks = _chunks_by_id(index, dense, lexical, versions)
+    if not weights.rerank:
+        return fuse(dense, lexical, chunks, docs, k, weights)
+    n = max(weights.pool, k)
+    pool = fuse(dense, lexical, chunks, docs, n, replace(weights, per_story=n))
+    dates = {h.chunk.doc_id: docs[h.chunk.doc_id].date for h in pool}
+    return cap(rerank(query, qvec, pool, index.sentences, dates, weights.finer), docs, k, weights.per_story)
 
 
 def _chunks_by_id(index: Index, dense: list[tuple[Chunk, float]], lexical: list[tuple[str, float]],
@@ -90,16 +107,21 @@ def fuse(dense: list[tuple[Chunk, float]], lexical: list[tuple[str, float]], chu
         scores[cid] = scores.get(cid, 0.0) + weights.dense / (RRF_K + r)
     for cid, r in lex_rank.items():
         scores[cid] = scores.get(cid, 0.0) + weights.lexical / (RRF_K + r)
-    hits, per_story = [], {}
-    for cid in sorted(scores, key=lambda c: (-scores[c], c)):
-        chunk = chunks.get(cid)
-        if chunk is None or chunk.doc_id not in docs:
+    ranked = [Hit(chunks[cid], scores[cid], dense_rank.get(cid), lex_rank.get(cid), similarity.get(cid))
+              for cid in sorted(scores, key=lambda c: (-scores[c], c))
+              if cid in chunks and chunks[cid].doc_id in docs]
+    return cap(ranked, docs, k, weights.per_story)
+
+
+def cap(hits: Sequence[Hit], docs: dict[str, DocRecord], k: int, per_story: int) -> list[Hit]:
+    """The first k hits, at most `per_story` of one story (a document and its near-duplicates)."""
+    out, seen = [], {}
+    for h in hits:
+        story = docs[h.chunk.doc_id].cluster
+        if seen.get(story, 0) >= per_story:
             continue
-        story = docs[chunk.doc_id].cluster
-        if per_story.get(story, 0) >= weights.per_story:
-            continue
-        per_story[story] = per_story.get(story, 0) + 1
-        hits.append(Hit(chunk, scores[cid], dense_rank.get(cid), lex_rank.get(cid), similarity.get(cid)))
-        if len(hits) >= k:
+        seen[story] = seen.get(story, 0) + 1
+        out.append(h)
+        if len(out) >= k:
             break
-    return hits
+    return out

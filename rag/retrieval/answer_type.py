@@ -1,0 +1,53 @@
+"""The kind of thing a question asks for (a date, a person, a name, a number) and whether a passage
+holds one that the question itself does not already name.
+
+Does: classify a question by its wh-word and head ("When...", "What is the release date...", "Who...",
+"Which city...", "How many..."), and test a passage for a candidate of that kind.
+Does not: find the answer, check that a candidate is the right one, or handle non-English text.
+Standard library only.
+"""
+from __future__ import annotations
+
+import re
+
+from rag.retrieval.constraints import MONTHS, parse, split_dateline
+
+DATE, PERSON, NAME, NUMBER = "date", "person", "name", "number"
+
+_KINDS = (
+    (DATE, re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:\w+\s+){0,3}?(?:date|day|year|month)\b|"
+                      r"\b(?:release|premiere|launch|air)\s+date\b", re.I)),
+    (NUMBER, re.compile(r"\bhow\s+(?:many|much|long|old|far|big|tall)\b|\bwhat\s+(?:\w+\s+)?(?:number|amount|price|"
+                        r"percentage|score)\b", re.I)),
+    (PERSON, re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:actor|actress|director|player|"
+                        r"person|singer|author|writer|ceo|president|leader|coach)\b", re.I)),
+    (NAME, re.compile(r"^\s*(?:which|what)\b", re.I)),
+)
+_MON = "|".join(m[:3] for m in MONTHS)
+_MONTH_DAY = re.compile(rf"\b(?:{_MON})[a-z]*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+                        rf"(?:{_MON})[a-z]*\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b", re.I)
+_NUM = re.compile(r"(?<![\w.])\d[\d,.]*\b")
+
+
+def answer_type(question: str) -> str | None:
+    """date | number | person | name, or None when the question's form does not say."""
+    for kind, rx in _KINDS:
+        if rx.search(question):
+            return kind
+    return None
+
+
+def holds_answer(kind: str | None, text: str, question: str) -> bool:
+    """Whether the passage (its dateline aside) holds a candidate of `kind` that the question does not name."""
+    if kind is None:
+        return False
+    text = split_dateline(text)[1]
+    if kind == DATE:
+        return bool(_MONTH_DAY.search(text))
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    if kind == NUMBER:
+        return any(m.group(0) not in asked for m in _NUM.finditer(text))
+    names = [e for e in parse(text).entities if not ({w.lower() for w in re.findall(r"\w+", e)} & asked)]
+    if kind == PERSON:
+        return any(len(e.split()) >= 2 and not any(ch.isdigit() for ch in e) for e in names)
+    return bool(names)
