@@ -6,6 +6,13 @@ document record is switched to that version in one write, then the old version's
 deleted. Readers only trust chunks whose version matches their document's record, and `repair()`
 deletes any leftovers, so a crash at any point leaves the old or the new version, never a mix.
 
+Any number of writers may run at once (CLI processes, chat uploads, app copies on one Chroma
+server). While a write's chunks are not yet current it holds a lease (rag.writers) in the `meta`
+collection; `repair()` removes only non-current chunks that no live lease covers, and a write
+deletes only the version it replaced (read just before its switch), never "every other version".
+`chunk_census()` counts the chunks each (document, version) actually has, so an ingest can restore
+a document whose chunks are missing.
+
 A `meta` collection holds one record, the registry's generation: a new random token after every
 write. `documents()` re-reads the registry only when the token has changed, so a query against a
 large store pays one small read instead of every document's metadata, and several processes sharing
@@ -14,7 +21,9 @@ one Chroma server still see each other's writes.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -24,6 +33,7 @@ import numpy as np
 
 from rag.errors import StoreError
 from rag.types import Chunk, Document
+from rag.writers import Lease, is_alive, lease_from_meta, new_lease
 
 log = logging.getLogger(__name__)
 
@@ -157,48 +167,94 @@ class Store:
                      fail_after_chunks: bool = False) -> None:
         """Write a document's new version (`meta["version"]`) crash-safely (see the module docstring)."""
         version = meta["version"]
-        for s in range(0, len(chunks), BATCH):
-            part = chunks[s : s + BATCH]
-            self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{version}" for c in part],
-                       embeddings=[e.tolist() for e in embeddings[s : s + BATCH]],
-                       documents=[c.text for c in part], metadatas=[_chunk_meta(c, version) for c in part])
-        if fail_after_chunks:  # lets tests simulate a crash between the two steps
-            raise StoreError("simulated failure after writing chunks")
-        title_vec = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
-        record = {k: v for k, v in meta.items() if v is not None}
-        self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
-                   embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+        lease = new_lease(doc.doc_id, version)
+        try:
+            self._write_chunks(lease, chunks, embeddings)
+            if fail_after_chunks:  # lets tests simulate a crash between the two steps
+                raise StoreError("simulated failure after writing chunks")
+            title_vec = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
+            record = {k: v for k, v in meta.items() if v is not None}
+            replaced = self._version_of(doc.doc_id)
+            self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
+                       embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+        finally:  # switched, or abandoned (then the next repair may remove this write's chunks)
+            self._drop_lease(lease)
         self.touch()
-        self._delete_chunks(doc.doc_id, keep_version=version)
+        if replaced is not None and replaced != version:
+            self._delete_chunks(doc.doc_id, replaced)
 
     def remove_document(self, doc_id: str) -> None:
+        version = self._version_of(doc_id)
         self._call(self._docs.delete, ids=[doc_id])
         self.touch()
-        self._delete_chunks(doc_id, keep_version=None)
+        if version is not None:
+            self._delete_chunks(doc_id, version)
 
     def touch(self) -> None:
         """Mark the registry as changed (a new generation), so every reader re-reads it."""
         self._call(self._meta.upsert, ids=["generation"], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     def repair(self) -> int:
-        """Delete chunks left behind by an interrupted write; returns how many."""
+        """Delete chunks left behind by interrupted writes (never a live writer's); returns how many.
+
+        Read in this order: chunks, then leases, then records. A chunk seen before its writer's
+        lease was gone belongs to a write that has switched its record already (the lease is
+        dropped after the switch), so the records read last tell whether it is still current."""
+        seen = self._scan()
+        leases = self._leases()
+        live = {(x.doc_id, x.version) for x in leases if is_alive(x)}
         versions = {d: r.version for d, r in self.documents().items()}
-        stale, offset = [], 0
-        while True:
-            got = self._call(self._chunks.get, include=["metadatas"], limit=BATCH * 4, offset=offset)
-            stale += [i for i, m in zip(got["ids"], got["metadatas"]) if versions.get(m["doc_id"]) != m["version"]]
-            if len(got["ids"]) < BATCH * 4:
-                break
-            offset += BATCH * 4
+        stale = [i for i, d, v in seen if versions.get(d) != v and (d, v) not in live]
         for s in range(0, len(stale), BATCH):
             self._call(self._chunks.delete, ids=stale[s : s + BATCH])
+        dead = [x.lease_id for x in leases if not is_alive(x)]
+        if dead:
+            self._call(self._meta.delete, ids=dead)
         return len(stale)
 
-    def _delete_chunks(self, doc_id: str, keep_version: str | None) -> None:
-        where: dict[str, Any] = {"doc_id": doc_id}
-        if keep_version is not None:
-            where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
-        self._call(self._chunks.delete, where=where)
+    def chunk_census(self) -> Counter[tuple[str, str]]:
+        """How many chunks each (doc_id, version) has in the store."""
+        return Counter((d, v) for _, d, v in self._scan())
+
+    def _scan(self) -> list[tuple[str, str, str]]:
+        """(chunk id, doc_id, version) of every chunk."""
+        seen, offset = [], 0
+        while True:
+            got = self._call(self._chunks.get, include=["metadatas"], limit=BATCH * 4, offset=offset)
+            seen += [(i, str(m["doc_id"]), str(m["version"])) for i, m in zip(got["ids"], got["metadatas"])]
+            if len(got["ids"]) < BATCH * 4:
+                return seen
+            offset += BATCH * 4
+
+    def _leases(self) -> list[Lease]:
+        got = self._call(self._meta.get, where={"kind": "lease"}, include=["metadatas"])
+        return [lease_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+
+    def _beat(self, lease: Lease) -> None:
+        """Record (or refresh) a write in progress, so no repair takes its chunks for leftovers."""
+        self._call(self._meta.upsert, ids=[lease.lease_id], embeddings=[[0.0]],
+                   metadatas=[{**lease.as_meta(), "beat": time.time()}])
+
+    def _write_chunks(self, lease: Lease, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        for s in range(0, len(chunks), BATCH):
+            self._beat(lease)
+            part = chunks[s : s + BATCH]
+            self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{lease.version}" for c in part],
+                       embeddings=[e.tolist() for e in embeddings[s : s + BATCH]],
+                       documents=[c.text for c in part], metadatas=[_chunk_meta(c, lease.version) for c in part])
+
+    def _drop_lease(self, lease: Lease) -> None:
+        try:
+            self._call(self._meta.delete, ids=[lease.lease_id])
+        except StoreError:  # an unreachable store: the lease expires by itself (rag.writers)
+            log.warning("could not drop the write lease %s", lease.lease_id)
+
+    def _version_of(self, doc_id: str) -> str | None:
+        got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
+        return str(got["metadatas"][0].get("version", "")) if got["ids"] else None
+
+    def _delete_chunks(self, doc_id: str, version: str) -> None:
+        self._call(self._chunks.delete, where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
     @staticmethod
     def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:

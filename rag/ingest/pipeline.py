@@ -35,11 +35,13 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     removed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # unchanged files whose chunks were missing in the store
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason): not written
 
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.skipped)} skipped, {len(self.removed)} removed"
+                + (f", {len(self.restored)} restored" if self.restored else "")
                 + (f", {len(self.failed)} failed" if self.failed else ""))
 
 
@@ -57,6 +59,7 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
     files, unsupported = find_files(paths)
     report.skipped += [(str(p), why) for p, why in unsupported]
     docs = store.documents()
+    census = store.chunk_census()
     signatures = {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}
     seen: dict[str, Path] = {}
     for i, path in enumerate(files):
@@ -68,8 +71,10 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
             continue
         seen[doc_id] = path
         try:
-            outcome = _ingest_one(path, doc_id, docs.get(doc_id), store, embedder, signatures,
-                                  chunk_tokens, chunk_overlap, max_bytes)
+            old = docs.get(doc_id)
+            whole = old is not None and census[(doc_id, old.version)] == old.n_chunks
+            outcome = _ingest_one(path, doc_id, old, store, embedder, signatures,
+                                  chunk_tokens, chunk_overlap, max_bytes, whole)
         except SkipFile as e:
             report.skipped.append((str(path), str(e)))
             continue
@@ -86,12 +91,13 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
 
 def _ingest_one(path: Path, doc_id: str, old: DocRecord | None, store: Store, embedder: Embedder,
                 signatures: dict[str, tuple[int, ...]], chunk_tokens: int, chunk_overlap: int,
-                max_bytes: int) -> str:
-    """Ingest one file; returns "added", "updated" or "unchanged"."""
+                max_bytes: int, whole: bool = True) -> str:
+    """Ingest one file; returns "added", "updated", "unchanged" or "restored" (the same version rewritten
+    because the store holds fewer chunks than its record says, `whole` False)."""
     data = read_bytes(path, max_bytes)
     raw_sha = hashlib.sha256(data).hexdigest()
     version = version_of(raw_sha, chunk_tokens, chunk_overlap)
-    if old is not None and old.version == version:
+    if old is not None and old.version == version and whole:
         return "unchanged"
     raw = parse_article(data, path.suffix)
     cleaned = clean_article(raw, fallback_title=doc_id)
@@ -111,7 +117,7 @@ def _ingest_one(path: Path, doc_id: str, old: DocRecord | None, store: Store, em
     embeddings = embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
     store.put_document(doc, chunks, embeddings, meta)
     signatures[doc_id] = sig
-    return "added" if old is None else "updated"
+    return "added" if old is None else "restored" if old.version == version else "updated"
 
 
 def _prune(store: Store, docs: dict[str, DocRecord]) -> list[str]:
