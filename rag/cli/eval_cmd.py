@@ -10,12 +10,13 @@ from typing import Any
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag import app
 from rag.ask import ask
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.config import PROJECT_ROOT
-from rag.eval_cases import load_suite
+from rag.eval_cases import load_suite, require_sources
 from rag.evaluate import CaseResult, Report, compare, report_to_json, run_suite, shortcut_ask
 from rag.retrieve import retrieve
 
@@ -39,6 +40,7 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
     suite = load_suite(questions)  # a malformed file stops here, before anything runs
     index = app.open_index(s)
     docs = index.documents()
+    require_sources(suite, set(docs), s.chroma_url or str(s.workspace))
     find = lambda q: retrieve(index, q, s.k)  # noqa: E731
     answer_fn = brief_fn = None
     if not (retrieval_only or shortcut):
@@ -121,9 +123,9 @@ def _print_cases(report: Report) -> None:
     for r in report.cases:
         m = r.metrics
         correct = m.get("answer_accuracy", m.get("abstention_rate", m.get("brief_mention_rate")))
-        table.add_row(r.id, r.type, _mark(m.get("hit_at_k")), _mark(correct), _mark(r.abstained),
+        table.add_row(Text(r.id), r.type, _mark(m.get("hit_at_k")), _mark(correct), _mark(r.abstained),
                       _mark(m.get("citation_support")), f"{m['total_ms']:.0f}" if m.get("total_ms") else "-",
-                      (r.answer or "").replace("\n", " ")[:200])
+                      Text((r.answer or "").replace("\n", " ")[:200]))  # Text: model output is not markup
     out.print(table)
 
 
