@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag import app
 from rag.cli.base import cli, err, out, settings, settings_options
@@ -57,8 +58,9 @@ def sources(as_json: bool, **flags: Any) -> None:
     table.columns[0].no_wrap = True
     table.columns[1].no_wrap, table.columns[1].overflow, table.columns[1].max_width = True, "ellipsis", 60
     for r in rows:
-        table.add_row(r["doc_id"], r["title"], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
-                      str(r["n_tokens"]), r["duplicate_of"] or "")
+        cells = (r["doc_id"], r["title"], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
+                 str(r["n_tokens"]), r["duplicate_of"] or "")
+        table.add_row(*map(Text, cells))  # Text: an article's title is data, never markup
     out.print(table)
 
 
