@@ -30,6 +30,7 @@ from rag.brief import brief as make_brief, render_markdown as render_brief
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError, UnknownSourceError
 from rag.ingest.pipeline import IngestReport, ingest
+from rag.inputs import BRIEF_WORDS_RANGE, whole_number
 from rag.report import answer_json
 from rag.retrieve import Index
 from rag.store import DocRecord
@@ -117,9 +118,8 @@ class Backend:
         if not self.documents():
             raise EmptyIndexError("nothing is ingested yet; add articles in the Documents panel")
         ids = self.check_ids(doc_ids)
-        if k is not None and not 1 <= int(k) <= 50:
-            raise ConfigError(f"k must be between 1 and 50, got {k}")
-        return ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=int(k) if k else None,
+        k = whole_number("k", k, 1, 50) if k not in (None, "") else None
+        return ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k,
                           temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
 
     def upload(self, paths: Sequence[str], progress: Callable[[int, int, str], None] | None = None
@@ -166,7 +166,8 @@ class Backend:
     def brief(self, topic: str | None, doc_ids: Any, words: int,
               progress: Callable[..., None] | None = None) -> str:
         topic = (topic or "").strip() or None
-        b = make_brief(self.assistant(), topic=topic, doc_ids=self.check_ids(doc_ids), words=int(words),
+        words = whole_number("words", words, *BRIEF_WORDS_RANGE)
+        b = make_brief(self.assistant(), topic=topic, doc_ids=self.check_ids(doc_ids), words=words,
                        progress=progress)
         return render_brief(b)
 

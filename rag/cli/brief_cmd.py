@@ -12,7 +12,7 @@ from rag import app
 from rag.brief import BRIEF_WORDS
 from rag.cli.base import cli, err, out, settings, settings_options
 from rag.cli.ask_cmd import doc_ids_from
-from rag.errors import ConfigError
+from rag.inputs import BRIEF_WORDS_RANGE, whole_number, writable_file
 
 
 @cli.command()
@@ -27,8 +27,9 @@ def brief(topic: str | None, source_ids: str | None, out_path: Path | None, fmt:
     """Write a cited briefing: key points, agreement, differences, who said what, open questions."""
     from rag import brief as briefing
 
-    if out_path is not None and not out_path.parent.is_dir():
-        raise ConfigError(f"the folder {out_path.parent} does not exist; create it first")
+    if out_path is not None:
+        writable_file(out_path)  # before the work: a brief takes minutes
+    whole_number("--words", words, *BRIEF_WORDS_RANGE)
     a = app.assistant(settings(flags))
     doc_ids = doc_ids_from(a.index.documents(), source_ids)
     with _progress() as update:
