@@ -54,8 +54,7 @@ class Lexical:
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], fp: str) -> "Lexical":
-        import bm25s
-
+        bm25s = _bm25s()
         ids, corpus = [], []
         for c in chunks:
             ids.append(c.chunk_id)
@@ -73,8 +72,7 @@ class Lexical:
         try:
             saved = json.loads(meta.read_text())
             if saved["fingerprint"] == fp:
-                import bm25s
-
+                bm25s = _bm25s()
                 retriever = bm25s.BM25.load(str(directory / "bm25")) if saved["chunk_ids"] else None
                 return cls(retriever, saved["chunk_ids"], fp)
         except (OSError, ValueError, KeyError):
@@ -111,3 +109,12 @@ class Lexical:
             if allowed_docs is None or cid.rsplit(":", 1)[0] in allowed_docs:
                 out.append((cid, float(scores[i])))
         return out
+
+
+def _bm25s():  # noqa: ANN202 - the module
+    """Import bm25s (slow; only when needed). It sets its own logger to DEBUG on import, which
+    printed "DEBUG bm25s: Building index from tokens" on every ingest; put it back to WARNING."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s

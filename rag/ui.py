@@ -30,7 +30,7 @@ from rag.brief import brief as make_brief, render_markdown as render_brief
 from rag.config import Settings
 from rag.errors import ConfigError, EmptyIndexError, RagError, UnknownSourceError
 from rag.ingest.pipeline import IngestReport, ingest
-from rag.inputs import BRIEF_WORDS_RANGE, whole_number
+from rag.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.report import answer_json
 from rag.retrieve import Index
 from rag.store import DocRecord
@@ -108,7 +108,7 @@ class Backend:
         known = self.documents()
         unknown = [d for d in ids if d not in known]
         if unknown:
-            raise UnknownSourceError(f"unknown source id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise unknown_sources(unknown, known)
         return ids
 
     def ask(self, question: str, history: Sequence[tuple[str, str]] = (), doc_ids: Any = None,
@@ -400,16 +400,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-           no_auth: bool = False, prevent_thread_lock: bool = False, *,
-           assistant_factory: AssistantFactory = default_assistant,
-           index_factory: Callable[[Settings], Index] = app.open_index, quiet: bool = False) -> gr.Blocks:
-    """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
+def check_exposure(host: str, auth: tuple[str, str] | None, no_auth: bool) -> None:
+    """Refuse a non-loopback host without a password (or an explicit no_auth)."""
     if auth is not None and not (auth[0] and auth[1]):
         raise ConfigError("auth needs a user name and a password (USER:PASS)")
     if not is_loopback(host) and auth is None and not no_auth:
         raise ConfigError(f"refusing to serve on {host} without a password: anyone on the network could use "
                           "it; pass --auth USER:PASS (or --no-auth if you really mean it)")
+
+
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           no_auth: bool = False, prevent_thread_lock: bool = False, *,
+           assistant_factory: AssistantFactory = default_assistant,
+           index_factory: Callable[[Settings], Index] = app.open_index, quiet: bool = False) -> gr.Blocks:
+    """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
+    check_exposure(host, auth, no_auth)
     if not is_loopback(host) and auth is None:
         log.warning("serving on %s without a password", host)
     demo = build_app(settings, assistant_factory, index_factory)

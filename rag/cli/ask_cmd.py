@@ -10,7 +10,7 @@ from rich.text import Text
 from rag import app
 from rag.ask import Done, Token, ask_stream
 from rag.cli.base import cli, err, out, settings, settings_options
-from rag.errors import UnknownSourceError
+from rag.inputs import unknown_sources
 from rag.report import answer_json
 from rag.types import Answer
 
@@ -49,7 +49,7 @@ def doc_ids_from(docs: dict, source_ids: str | None) -> list[str] | None:
     ids = [x.strip() for x in source_ids.split(",") if x.strip()]
     unknown = [x for x in ids if x not in docs]
     if unknown:
-        raise UnknownSourceError(f"unknown source id(s) {', '.join(unknown)}; known: {', '.join(sorted(docs))}")
+        raise unknown_sources(unknown, docs)
     return ids
 
 

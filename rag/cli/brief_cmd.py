@@ -64,7 +64,8 @@ def _progress() -> Any:
     class _P:
         def __enter__(self) -> Any:
             self.bar = Progress(TextColumn("brief"), BarColumn(), TextColumn("{task.description}"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+                                disable=not err.is_terminal)
             self.bar.start()
             self.task = self.bar.add_task("", total=None)
             return lambda done, total, label: self.bar.update(self.task, completed=done, total=total,

@@ -51,7 +51,7 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
     elif shortcut:
         answer_fn = shortcut_ask(find)
     with Progress(TextColumn("eval"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=len(suite.cases))
         done: list[CaseResult] = []
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from rag import app
 from rag.cli.base import cli, err, out, settings, settings_options
-from rag.errors import UnknownSourceError
+from rag.inputs import unknown_sources
 from rag.ingest.pipeline import ingest as run_ingest
 
 
@@ -29,7 +29,7 @@ def ingest(paths: tuple[Path, ...], prune: bool, **flags: Any) -> None:
     s = settings(flags)
     index = app.open_index(s)
     with Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
         report = run_ingest(paths or (Path("seeds"),), index.store, index.embedder, chunk_tokens=s.chunk_tokens,
                             chunk_overlap=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune,
@@ -72,7 +72,7 @@ def show(doc_id: str, **flags: Any) -> None:
     index = app.open_index(settings(flags))
     rec = index.store.get_document(doc_id)
     if rec is None:
-        raise UnknownSourceError(f"no document '{doc_id}'; known: {', '.join(sorted(index.documents()))}")
+        raise unknown_sources([doc_id], index.documents())
     out.print(rec.text, markup=False)
 
 
@@ -83,7 +83,7 @@ def remove(doc_id: str, **flags: Any) -> None:
     """Remove an article from the index."""
     index = app.open_index(settings(flags))
     if doc_id not in index.documents():
-        raise UnknownSourceError(f"no document '{doc_id}'; known: {', '.join(sorted(index.documents()))}")
+        raise unknown_sources([doc_id], index.documents())
     index.store.remove_document(doc_id)
     out.print(f"removed {doc_id}")
 
