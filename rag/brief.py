@@ -28,6 +28,7 @@ from rag.digest import Digest, cached_reply, digest, overlap
 from rag.errors import EmptyIndexError, QuestionError, UnknownSourceError
 from rag.extract import body_sentences
 from rag.llm import count_messages
+from rag.mdsafe import md_safe
 from rag.retrieve import retrieve
 from rag.store import DocRecord
 from rag.types import Source
@@ -398,7 +399,9 @@ def cited(text: str, cites: Sequence[int]) -> str:
     return f"{text[:-1]} {marks}{text[-1]}" if re.search(r"[\w)%\"'][.!?]$", text) else f"{text} {marks}"
 
 
-def render_markdown(b: Brief, with_sources: bool = True) -> str:
+def render_markdown(b: Brief, with_sources: bool = True, safe: bool = True) -> str:
+    """The brief as Markdown; `safe`: escaped as the chat escapes it (rag.mdsafe), so no raw HTML
+    from an article reaches a viewer of the downloaded file."""
     lines = [f"# {_line(b.headline)}", ""]
     lines += [f"_{len(b.sources)} sources" + (f"; topic: {_line(b.topic)}" if b.topic else "") + "_", ""]
     lines += ["## Summary", "", " ".join(cited(_line(p.text), p.cites) for p in b.summary) or "Nothing verified.", ""]
@@ -415,7 +418,7 @@ def render_markdown(b: Brief, with_sources: bool = True) -> str:
         lines += ["## Sources", ""] + [f"- [{s.n}] {_line(s.title)}"
                                        + "".join(f" - {_line(x)}" for x in (s.publisher, s.date) if x)
                                        + f" (`{s.doc_id}`, {s.file})" for s in b.sources] + [""]
-    return "\n".join(lines)
+    return md_safe("\n".join(lines)) if safe else "\n".join(lines)
 
 
 def _section(title: str, items: Sequence[str]) -> list[str]:
@@ -434,7 +437,7 @@ def to_json(b: Brief) -> dict:
 
 def word_count(b: Brief) -> int:
     """Words of the Markdown brief, not counting citation markers or the sources list."""
-    return len(re.findall(r"[A-Za-z0-9][\w'.-]*", cite.strip_markers(render_markdown(b, with_sources=False))))
+    return len(re.findall(r"[A-Za-z0-9][\w'.-]*", cite.strip_markers(render_markdown(b, with_sources=False, safe=False))))
 
 
 _TRIM = (("differ", 2), ("agree", 2), ("said", 3), ("open_questions", 2), ("key_points", 3), ("differ", 1),

@@ -299,7 +299,7 @@ def _brief_tab(b: Backend) -> dict[str, Any]:
         md = b.brief(topic_, doc_ids, int(words_), _gr_progress(progress))
         path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
         path.write_text(md, encoding="utf-8")
-        return render.md_safe(md), str(path)
+        return md, str(path)  # already escaped (rag.mdsafe) by render_markdown
 
     def wire(doc_filter: gr.CheckboxGroup) -> None:
         go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,

@@ -93,7 +93,7 @@ def _brief_runner(a: Any) -> Any:
     def run(case: Any) -> BriefRun:
         b = briefing.brief(a, topic=case.topic, words=case.max_words or 400)
         total, cited = briefing.sentence_counts(b)
-        return BriefRun(briefing.render_markdown(b), briefing.cited_doc_ids(b), total, cited)
+        return BriefRun(briefing.render_markdown(b, safe=False), briefing.cited_doc_ids(b), total, cited)
 
     return run
 
