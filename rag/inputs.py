@@ -45,7 +45,8 @@ def unknown_sources(unknown: Sequence[str], known: Iterable[str], shown: int = 3
     """The error for doc ids not in the index: the closest few known ids and how many there are
     (listing every id made a 24 kB message at 2,000 documents)."""
     known = sorted(known)
-    what = f"no document '{unknown[0]}'" if len(unknown) == 1 else f"unknown source ids {', '.join(unknown)}"
+    what = (f"no document '{unknown[0]}' (unknown source id)" if len(unknown) == 1
+            else f"unknown source ids {', '.join(unknown)}")
     if not known:
         return UnknownSourceError(f"{what}; nothing is ingested yet")
     near: list[str] = []
