@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DOCS, CHUNKS, META = "documents", "chunks", "meta"
 BATCH = 500
+OPEN_TRIES = 5  # opening a new store from several processes at once: all but one lose a race, then succeed
 
 
 @dataclass(frozen=True)
@@ -74,27 +75,48 @@ def open_client(store_dir: Path, chroma_url: str | None = None) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     opts = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if chroma_url:
-            u = urlparse(chroma_url)
-            return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
-                                       ssl=u.scheme == "https", settings=opts)
-        store_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(store_dir), settings=opts)
-    except Exception as e:  # noqa: BLE001 - chromadb raises many types; all mean "store unavailable"
-        where = chroma_url or store_dir
-        raise StoreError(f"cannot open the Chroma store at {where}: {e}") from None
+    for attempt in range(OPEN_TRIES):
+        try:
+            if chroma_url:
+                u = urlparse(chroma_url)
+                return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                           ssl=u.scheme == "https", settings=opts)
+            store_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(store_dir), settings=opts)
+        except Exception as e:  # noqa: BLE001 - chromadb raises many types; all mean "store unavailable"
+            if attempt + 1 < OPEN_TRIES and _creation_race(e):
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient._identifier_to_system.pop(str(store_dir), None)  # not the half-made one
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            where = chroma_url or store_dir
+            raise StoreError(f"cannot open the Chroma store at {where}: {e}") from None
+    raise AssertionError("unreachable")
+
+
+def _creation_race(e: Exception) -> bool:
+    """Several processes creating one new store (or its collections) at once: Chroma's schema
+    migration or collection insert fails in all but one ("table collections already exists",
+    a unique constraint); opening again finds what the winner created."""
+    text = str(e).lower()
+    return "already exists" in text or "unique constraint" in text or "locked" in text
 
 
 class Store:
     def __init__(self, client: Any, embedder_name: str):
-        try:
-            meta = {"hnsw:space": "cosine", "embedder": embedder_name}
-            self._docs = client.get_or_create_collection(DOCS, metadata=meta, embedding_function=None)
-            self._chunks = client.get_or_create_collection(CHUNKS, metadata=meta, embedding_function=None)
-            self._meta = client.get_or_create_collection(META, embedding_function=None)
-        except Exception as e:  # noqa: BLE001
-            raise StoreError(f"cannot open the collections: {e}") from None
+        for attempt in range(OPEN_TRIES):
+            try:
+                meta = {"hnsw:space": "cosine", "embedder": embedder_name}
+                self._docs = client.get_or_create_collection(DOCS, metadata=meta, embedding_function=None)
+                self._chunks = client.get_or_create_collection(CHUNKS, metadata=meta, embedding_function=None)
+                self._meta = client.get_or_create_collection(META, embedding_function=None)
+                break
+            except Exception as e:  # noqa: BLE001
+                if attempt + 1 < OPEN_TRIES and _creation_race(e):
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise StoreError(f"cannot open the collections: {e}") from None
         self._registry: tuple[str, dict[str, DocRecord]] | None = None  # (generation, documents)
         if self._generation() is None:
             self.touch()
