@@ -12,7 +12,7 @@ from rag.errors import ModelError
 from rag.llm import LLM, LocalLLM
 from rag.prompts import Prompts
 from rag.retrieve import Index
-from rag.store import Store, open_client
+from rag.store import Store, is_read_only, open_client
 
 
 def load_embedder(s: Settings) -> Embedder:
@@ -25,7 +25,8 @@ def load_embedder(s: Settings) -> Embedder:
 
 def open_index(s: Settings, embedder: Embedder | None = None) -> Index:
     embedder = embedder or load_embedder(s)
-    store = Store(open_client(s.store_dir, s.chroma_url), embedder.model_name)
+    read_only = str(s.store_dir) if not s.chroma_url and is_read_only(s.store_dir) else None
+    store = Store(open_client(s.store_dir, s.chroma_url), embedder.model_name, read_only=read_only)
     return Index(store, embedder, s.cache_dir)
 
 

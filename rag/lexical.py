@@ -78,7 +78,10 @@ class Lexical:
         except (OSError, ValueError, KeyError):
             pass
         index = cls.build(chunks, fp)
-        index.save(directory)
+        try:
+            index.save(directory)
+        except OSError as e:  # a read-only workspace: the index works from memory, rebuilt next time
+            logging.getLogger(__name__).warning("cannot save the BM25 index in %s: %s", directory, e)
         return index
 
     def save(self, directory: Path) -> None:

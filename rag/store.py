@@ -20,7 +20,11 @@ one Chroma server still see each other's writes.
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -75,6 +79,8 @@ def open_client(store_dir: Path, chroma_url: str | None = None) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     opts = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url and is_read_only(store_dir):
+        store_dir = _snapshot(store_dir)
     for attempt in range(OPEN_TRIES):
         try:
             if chroma_url:
@@ -95,6 +101,24 @@ def open_client(store_dir: Path, chroma_url: str | None = None) -> Any:
     raise AssertionError("unreachable")
 
 
+def is_read_only(store_dir: Path) -> bool:
+    """A store this process cannot write (a read-only mount or permissions)."""
+    files = [store_dir, *store_dir.glob("chroma.sqlite3*")] if store_dir.is_dir() else []
+    return any(not os.access(f, os.W_OK) for f in files)
+
+
+def _snapshot(store_dir: Path) -> Path:
+    """Chroma cannot open a database it may not write (it writes on open), so a read-only store is
+    read from a private temporary copy; the Store refuses writes (see Store.read_only)."""
+    copy = Path(tempfile.mkdtemp(prefix="rag-readonly-")) / "store"
+    try:
+        shutil.copytree(store_dir, copy)
+    except OSError as e:
+        raise StoreError(f"cannot read the read-only store at {store_dir}: {e}") from None
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
 def _creation_race(e: Exception) -> bool:
     """Several processes creating one new store (or its collections) at once: Chroma's schema
     migration or collection insert fails in all but one ("table collections already exists",
@@ -104,7 +128,9 @@ def _creation_race(e: Exception) -> bool:
 
 
 class Store:
-    def __init__(self, client: Any, embedder_name: str):
+    def __init__(self, client: Any, embedder_name: str, read_only: str | None = None):
+        """`read_only`: where the store lives, when it may only be read (writes then raise StoreError)."""
+        self.read_only = read_only
         for attempt in range(OPEN_TRIES):
             try:
                 meta = {"hnsw:space": "cosine", "embedder": embedder_name}
@@ -118,7 +144,7 @@ class Store:
                     continue
                 raise StoreError(f"cannot open the collections: {e}") from None
         self._registry: tuple[str, dict[str, DocRecord]] | None = None  # (generation, documents)
-        if self._generation() is None:
+        if self._generation() is None and not read_only:
             self.touch()
         built_with = (self._chunks.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
@@ -188,6 +214,7 @@ class Store:
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
                      fail_after_chunks: bool = False) -> None:
         """Write a document's new version (`meta["version"]`) crash-safely (see the module docstring)."""
+        self._writable()
         version = meta["version"]
         lease = new_lease(doc.doc_id, version)
         try:
@@ -206,6 +233,7 @@ class Store:
             self._delete_chunks(doc.doc_id, replaced)
 
     def remove_document(self, doc_id: str) -> None:
+        self._writable()
         version = self._version_of(doc_id)
         self._call(self._docs.delete, ids=[doc_id])
         self.touch()
@@ -222,6 +250,7 @@ class Store:
         Read in this order: chunks, then leases, then records. A chunk seen before its writer's
         lease was gone belongs to a write that has switched its record already (the lease is
         dropped after the switch), so the records read last tell whether it is still current."""
+        self._writable()
         seen = self._scan()
         leases = self._leases()
         live = {(x.doc_id, x.version) for x in leases if is_alive(x)}
@@ -256,6 +285,11 @@ class Store:
         """Record (or refresh) a write in progress, so no repair takes its chunks for leftovers."""
         self._call(self._meta.upsert, ids=[lease.lease_id], embeddings=[[0.0]],
                    metadatas=[{**lease.as_meta(), "beat": time.time()}])
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the workspace store {self.read_only} is read-only: reading commands (sources, show, "
+                             "ask, brief, eval) work, but ingest, remove and uploads need write access")
 
     def _write_chunks(self, lease: Lease, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         for s in range(0, len(chunks), BATCH):
