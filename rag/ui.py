@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import gradio as gr
+import httpx
 
 from rag import app, models
 from rag import ui_render as render
@@ -409,12 +411,29 @@ def check_exposure(host: str, auth: tuple[str, str] | None, no_auth: bool) -> No
                           "it; pass --auth USER:PASS (or --no-auth if you really mean it)")
 
 
+def check_reachable(host: str) -> None:
+    """The app must be able to reach its own address (Gradio checks it after starting): with the
+    loopback interface down (a bare network namespace) that failed as an httpx traceback."""
+    address = "127.0.0.1" if host == "localhost" else host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family) as listener, socket.socket(family) as probe:
+            listener.bind((address, 0))
+            listener.listen(1)
+            probe.settimeout(3)
+            probe.connect(({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address), listener.getsockname()[1]))
+    except OSError as e:
+        raise ConfigError(f"cannot serve on {host}: this machine cannot connect to it ({e.strerror or e}); "
+                          "is the loopback interface down?") from None
+
+
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
            no_auth: bool = False, prevent_thread_lock: bool = False, *,
            assistant_factory: AssistantFactory = default_assistant,
            index_factory: Callable[[Settings], Index] = app.open_index, quiet: bool = False) -> gr.Blocks:
     """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
     check_exposure(host, auth, no_auth)
+    check_reachable(host)
     if not is_loopback(host) and auth is None:
         log.warning("serving on %s without a password", host)
     demo = build_app(settings, assistant_factory, index_factory)
@@ -423,6 +442,6 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: 
         demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
                     quiet=quiet, ssr_mode=False, show_error=False, max_file_size=int(settings.max_file_mb * 1e6),
                     theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
-    except OSError as e:
+    except (OSError, httpx.HTTPError) as e:
         raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
     return demo

@@ -3,10 +3,12 @@ an ingest prints nothing on stderr but what went wrong (no bm25s debug lines, no
 `rag chat` refuses a public host before it says it is serving."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from rag.cli import cli
@@ -42,3 +44,15 @@ def test_chat_on_a_public_host_refuses_before_serving():
     result = CliRunner().invoke(cli, ["chat", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "refusing to serve on 0.0.0.0" in result.output
     assert "serving on" not in result.output.replace("refusing to serve on", "")
+
+
+def test_chat_with_the_loopback_down_is_one_line(tmp_path: Path):
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -rn (a network namespace, its loopback down) is not permitted here")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "RAG_WORKSPACE": str(tmp_path / "ws"),
+           "HOME": str(tmp_path)}
+    run = subprocess.run([unshare, "-rn", sys.executable, "-c", "from rag.cli import main; main()", "chat",
+                          "--port", "7991"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.stderr.count("\n") == 1 and "loopback" in run.stderr and "serving on" not in run.stderr

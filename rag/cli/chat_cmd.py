@@ -17,7 +17,7 @@ from rag.errors import ConfigError
 @settings_options
 def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) -> None:
     """Open the chat in the browser: streamed, cited answers, documents and briefings."""
-    from rag.ui import check_exposure, launch  # gradio is slow to import; only this command needs it
+    from rag.ui import check_exposure, check_reachable, launch  # gradio is slow to import; only this command needs it
 
     credentials = None
     if auth:
@@ -27,5 +27,6 @@ def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) ->
         credentials = (user, password)
     s = settings(flags)
     check_exposure(host, credentials, no_auth)  # refuse before saying "serving on"
+    check_reachable(host)
     err.print(f"serving on http://{host}:{port} (Ctrl+C to stop)")
     launch(s, host=host, port=port, auth=credentials, no_auth=no_auth)
