@@ -8,7 +8,6 @@ Does not print, render or parse command lines (the front ends do).
 """
 from __future__ import annotations
 
-import difflib
 import filecmp
 import json
 import re
@@ -21,16 +20,18 @@ from rag.answer import ask as asking
 from rag.answer.ask import Done, Token
 from rag.answer.assistant import Assistant
 from rag.backends import models
-from rag.backends.chroma import Store, open_client
+from rag.backends.chroma import Store, is_read_only, open_client
 from rag.backends.embed import Embedder
 from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
+from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import ConfigError, EmptyIndexError, ModelError, UnknownSourceError
+from rag.core.errors import EmptyIndexError, ModelError, UnknownSourceError
+from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
 from rag.core.types import Answer, Brief, DocRecord, Hit
-from rag.evaluation.cases import Suite
+from rag.evaluation.cases import Suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, run_suite, shortcut_ask
 from rag.ingest.pipeline import IngestReport, ingest
 from rag.retrieval.retrieve import Index, retrieve
@@ -38,7 +39,6 @@ from rag.retrieval.retrieve import Index, retrieve
 Progress = Callable[[int, int, str], None]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
 MAX_K = 50
-NEAREST_IDS = 5  # an unknown id's error names at most this many known ones
 
 
 # choosing the backends -------------------------------------------------------------------------
@@ -52,7 +52,8 @@ def load_embedder(s: Settings) -> Embedder:
 
 def open_index(s: Settings, embedder: Embedder | None = None) -> Index:
     embedder = embedder or load_embedder(s)
-    store = Store(open_client(s.store_dir, s.chroma_url), embedder.model_name)
+    read_only = str(s.store_dir) if not s.chroma_url and is_read_only(s.store_dir) else None
+    store = Store(open_client(s.store_dir, s.chroma_url), embedder.model_name, read_only=read_only)
     return Index(store, embedder, s.cache_dir)
 
 
@@ -82,24 +83,8 @@ def parse_ids(doc_ids: Sequence[str] | str | None) -> list[str]:
     return [str(d).strip() for d in doc_ids or [] if d and str(d).strip()]
 
 
-def unknown_id(doc_id: str, known: Sequence[str], what: str = "no document") -> UnknownSourceError:
-    """"no document 'X'; nearest: a, b, c, 2,000 in all" — never the whole list."""
-    near = difflib.get_close_matches(doc_id, list(known), n=NEAREST_IDS, cutoff=0.3)
-    hint = f"; nearest: {', '.join(near)}" if near else f"; known: {', '.join(known[:NEAREST_IDS])}" if known else ""
-    more = f", {len(known)} in all; `rag sources` lists them" if len(known) > len(near or known[:NEAREST_IDS]) else ""
-    return UnknownSourceError(f"{what} '{doc_id}'{hint}{more}")
-
-
 def check_k(k: Any) -> int | None:
-    if k is None or k == "":
-        return None
-    try:
-        value = int(k)
-    except (TypeError, ValueError):
-        raise ConfigError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}") from None
-    if not 1 <= value <= MAX_K:
-        raise ConfigError(f"k must be between 1 and {MAX_K}, got {value}")
-    return value
+    return None if k is None or k == "" else whole_number("k", k, 1, MAX_K)
 
 
 def matches(r: DocRecord, publisher: str | None, title: str | None) -> bool:
@@ -170,7 +155,7 @@ class NewsDesk:
         known = self.documents()
         for d in ids:
             if d not in known:
-                raise unknown_id(d, sorted(known), "unknown source id")
+                raise unknown_sources([d], known)
         return ids
 
     def sources(self, publisher: str | None = None, title: str | None = None) -> list[DocRecord]:
@@ -181,7 +166,7 @@ class NewsDesk:
         """One article's record with its cleaned text."""
         rec = self.index.store.get_document(doc_id)
         if rec is None:
-            raise unknown_id(doc_id, sorted(self.documents()))
+            raise unknown_sources([doc_id], self.documents())
         return rec
 
     def ingest(self, paths: Sequence[Path], prune: bool = False, follow_links: bool = False,
@@ -229,7 +214,7 @@ class NewsDesk:
         """Remove an article: its record, its chunks, our copy of an upload and its cached digests."""
         rec = self.documents().get(doc_id)
         if rec is None:
-            raise unknown_id(doc_id, sorted(self.documents()))
+            raise unknown_sources([doc_id], self.documents())
         self.index.store.remove_document(doc_id)
         path = Path(rec.source_path) if rec.source_path else None
         if path and path.parent == self.uploads_dir:  # our own copy of an upload; files elsewhere are the user's
@@ -265,7 +250,7 @@ class NewsDesk:
     def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
               words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None) -> Brief:
         """A cited briefing on the named articles (all when none), or on those about `topic`."""
-        words_ = check_words(words)
+        words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
         self.check_model()
         docs = self._require_documents()
         ids = self.check_ids(doc_ids)
@@ -276,7 +261,7 @@ class NewsDesk:
         """One article's cited digest: key facts with their supporting sentences."""
         docs = self._require_documents()
         if doc_id not in docs:
-            raise unknown_id(doc_id, sorted(docs))
+            raise unknown_sources([doc_id], docs)
         return digests.digest(self.assistant(), docs[doc_id])
 
     # evaluation --------------------------------------------------------------------------------
@@ -284,6 +269,8 @@ class NewsDesk:
                  on_case: Callable[[CaseResult], None] | None = None) -> Report:
         """Run a question suite; mode: full | retrieval-only | shortcut (the top chunk verbatim)."""
         docs = self.documents()
+        s = self._settings
+        require_sources(suite, set(docs), s.chroma_url or str(s.workspace))  # else every score is 0, silently
         find = lambda q: self.retrieve(q)  # noqa: E731
         answer_fn = brief_fn = None
         if mode == "full":
@@ -298,7 +285,7 @@ class NewsDesk:
         b = briefing.brief(self.assistant(), self._require_documents(), topic=case.topic,
                            words=case.max_words or 400)
         total, cited = briefing.sentence_counts(b)
-        return BriefRun(briefing.render_markdown(b), briefing.cited_doc_ids(b), total, cited)
+        return BriefRun(render_markdown(b, safe=False), briefing.cited_doc_ids(b), total, cited)
 
     def config(self) -> dict[str, Any]:
         """What an eval report records about how its answers were made."""
@@ -330,16 +317,6 @@ class NewsDesk:
                         yield preset.name, f.name, models.verify_file(d, f, tick), True
                 except ModelError as e:
                     yield preset.name, f.name, f"FAILED: {e}", False
-
-
-def check_words(words: Any) -> int:
-    try:
-        value = int(words)
-    except (TypeError, ValueError):
-        raise ConfigError(f"words must be a whole number, got {words!r}") from None
-    if not 50 <= value <= 5000:
-        raise ConfigError(f"words must be between 50 and 5000, got {value}")
-    return value
 
 
 def free_upload_path(folder: Path, name: str, upload: Path) -> Path:

@@ -124,7 +124,7 @@ def test_a_topic_narrows_the_sources_and_bad_input_is_refused(briefed, tiny_assi
     with pytest.raises(QuestionError, match="no article is about"):
         brief(a, topic="football world cup")
     desk = NewsDesk(a.settings, index=a.index, llm=a.llm)
-    with pytest.raises(UnknownSourceError, match="unknown source id .*nearest: 000_5979d52e6de91143"):
+    with pytest.raises(UnknownSourceError, match="unknown source id.*the closest: 000_5979d52e6de91143"):
         desk.brief(doc_ids=["000_5979d52e6de9114"])
     with pytest.raises(UnknownSourceError):
         desk.summarize("nope")

@@ -37,9 +37,40 @@ def test_bad_values_are_clear_errors(tmp_path: Path):
         bad = tmp_path / "rag.toml"
         bad.write_text('colour = "red"\n')
         load_settings({}, environ={}, toml_path=bad)
-    with pytest.raises(ConfigError, match="k must be between"):
+    with pytest.raises(ConfigError, match="'k' must be between"):
         load_settings({"k": 0}, environ={}, toml_path=tmp_path / "x")
     broken = tmp_path / "broken.toml"
     broken.write_text("model = \n")
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings({}, environ={}, toml_path=broken)
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("max_tokens", "0"), ("max_tokens", "-3"), ("n_ctx", "-5"), ("n_ctx", "100"), ("max_file_mb", "-1"),
+    ("max_file_mb", "0"), ("k", "abc"), ("gen_timeout_s", "0"), ("temperature", "nan"), ("chunk_tokens", "0"),
+    ("max_question_chars", "0"), ("min_relevance", "7"), ("n_threads", "0"), ("workspace", ""),
+    ("models_dir", "  "), ("model", " "), ("chroma_url", "localhost:8000"), ("llm_url", "ftp://x"),
+])
+def test_every_setting_is_bounded_at_load_and_the_message_names_it(tmp_path: Path, name: str, raw: str):
+    with pytest.raises(ConfigError, match=f"'{name}'") as caught:
+        load_settings({}, environ={f"RAG_{name.upper()}": raw}, toml_path=tmp_path / "x")
+    assert "\n" not in str(caught.value)
+
+
+def test_max_tokens_must_fit_the_context_and_replace_checks_too(tmp_path: Path):
+    with pytest.raises(ConfigError, match="'max_tokens'.*'n_ctx'"):
+        load_settings({"n_ctx": 1024, "max_tokens": 2048}, environ={}, toml_path=tmp_path / "x")
+    s = load_settings({}, environ={}, toml_path=tmp_path / "x")
+    with pytest.raises(ConfigError, match="'max_tokens'"):
+        s.replace(max_tokens=0)
+    assert s.replace(max_tokens=64).max_tokens == 64
+
+
+def test_empty_workspace_from_the_command_line_is_refused(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    result = CliRunner().invoke(cli, ["sources"], env={"RAG_WORKSPACE": ""})
+    assert result.exit_code == 2 and "'workspace' is empty" in result.output
+    assert not (tmp_path / "store").exists()

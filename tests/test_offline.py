@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,3 +89,92 @@ def test_ingest_ask_eval_and_brief_run_offline(offline):
     assert brief.returncode == 0, brief.stderr
     data = json.loads(brief.stdout)
     assert data["headline"] and DOC_003 in json.dumps(data)
+
+
+# --- no attempt at all: every connect and send watched with strace ----------------------------------
+
+TRACE = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o"]
+DNS_SOCKETS = ("/var/run/nscd/socket", "/run/nscd/socket", "/run/systemd/resolve/io.systemd.Resolve")
+CHAT_DRIVER = '''
+import json, os, signal, subprocess, sys, time, httpx
+port, trace_log = sys.argv[1], sys.argv[2]
+server = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", trace_log,
+                           sys.executable, "-c", "from rag.cli import main; main()", "chat", "--port", port],
+                          start_new_session=True)
+base = f"http://127.0.0.1:{port}/gradio_api"
+try:
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    event = httpx.post(f"{base}/call/ask", json={"data": ["Who was the US special envoy?", None, 3]},
+                       timeout=60).json()["event_id"]
+    stream = httpx.get(f"{base}/call/ask/{event}", timeout=300).text
+    print("ANSWERED" if "event: complete" in stream else "NO ANSWER " + stream[-500:])
+finally:  # Ctrl+C to strace and the app (one process group); strace ends with its tracee
+    os.killpg(server.pid, signal.SIGINT)
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+'''
+
+
+def network_attempts(trace: str) -> list[str]:
+    """Lines of an strace log that try to reach another host or look a name up (DNS)."""
+    found = []
+    for line in trace.splitlines():
+        if not any(f" {call}(" in f" {line}" or f"] {call}(" in line for call in ("connect", "sendto", "sendmsg")):
+            continue
+        if any(path in line for path in DNS_SOCKETS) or "htons(53)" in line:
+            found.append(line)
+        elif "AF_INET" in line and not re.search(r'inet_addr\("127\.|inet_pton\(AF_INET6, "::1"|"::ffff:127\.', line):
+            found.append(line)
+    return found
+
+
+def test_network_attempts_are_recognised():
+    assert network_attempts('7 connect(7, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16)')
+    assert network_attempts('7 connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("20.1.2.3")}, 16)')
+    assert network_attempts('8 connect(5, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110)')
+    assert not network_attempts('7 connect(3, {sa_family=AF_INET, sin_port=htons(7860), sin_addr=inet_addr("127.0.0.1")}, 16)')
+    assert not network_attempts('7 sendto(4, [{nlmsg_len=20, nlmsg_type=RTM_GETADDR}], 20, 0, {sa_family=AF_NETLINK}, 12)')
+
+
+@pytest.fixture(scope="module")
+def traced(offline):
+    if shutil.which("strace") is None or offline("strace", "-qq", "-o", "/dev/null", "true").returncode != 0:
+        pytest.skip("strace is not installed (or cannot trace here): apt-get install strace")
+    seen: dict[str, int] = {}
+
+    def run(name: str, *args: str, **kw) -> subprocess.CompletedProcess:
+        log = offline.root / f"trace-{name}.txt"
+        result = offline(*TRACE, str(log), *args, **kw)
+        attempts = network_attempts(log.read_text())
+        seen[name] = len(attempts)
+        assert not attempts, f"{name}: {len(attempts)} network attempts, e.g. {attempts[:3]}"
+        return result
+
+    run.seen = seen  # type: ignore[attr-defined]
+    yield run
+    print("\nnetwork attempts per command (strace):", seen)
+
+
+def test_no_command_even_tries_the_network(offline, traced):
+    assert traced("ingest", *RAG, "ingest", str(SEEDS)).returncode == 0
+    assert traced("ask", *RAG, "ask", QUESTION, "--max-tokens", "32").returncode == 0
+    assert traced("eval", *RAG, "eval", "--retrieval-only").returncode in (0, 1)  # 1: a threshold missed
+    brief = traced("brief", *RAG, "brief", "--sources", DOC_003, "--words", "120", extra={"RAG_GEN_TIMEOUT_S": "4"})
+    assert brief.returncode == 0, brief.stderr
+    driver = offline.root / "chat_driver.py"
+    driver.write_text(CHAT_DRIVER)
+    chat_log = offline.root / "trace-chat.txt"
+    chat = offline("bash", "-c", f'ip link set lo up && exec "{sys.executable}" "{driver}" 7999 "{chat_log}"',
+                   timeout=600)
+    assert "ANSWERED" in chat.stdout, chat.stdout[-1500:] + chat.stderr[-1500:]
+    attempts = network_attempts(chat_log.read_text())
+    traced.seen["chat"] = len(attempts)
+    assert not attempts, f"chat: {len(attempts)} network attempts, e.g. {attempts[:3]}"
+    assert not (offline.root / "home" / ".cache" / "Microsoft").exists()  # no telemetry files either

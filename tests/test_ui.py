@@ -227,3 +227,12 @@ def test_abstention_is_shown_as_such_with_the_closest_passage():
     out = ui_render.answer_html(_answer(abstained=True), {}, min_relevance=0.3)
     assert "rag-abstain" in out and "Not in the articles" in out and "rag-error" not in out
     assert "Closest passage" in out and "<mark>" in out and "<script" not in out
+
+
+def test_api_argument_errors_say_what_was_wrong(served):
+    client = served[2]
+    with pytest.raises(AppError, match="k must be a whole number between 1 and 50, got 'abc'"):
+        client.predict(QUESTION, None, "abc", api_name="/ask")
+    for words in ("abc", -5):
+        with pytest.raises(AppError, match="words must be a whole number between 50 and 5000"):
+            client.predict(None, None, words, api_name="/brief")

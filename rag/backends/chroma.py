@@ -6,6 +6,13 @@ document record is switched to that version in one write, then the old version's
 deleted. Readers only trust chunks whose version matches their document's record, and `repair()`
 deletes any leftovers, so a crash at any point leaves the old or the new version, never a mix.
 
+Any number of writers may run at once (CLI processes, chat uploads, app copies on one Chroma
+server). While a write's chunks are not yet current it holds a lease (rag.backends.writers) in the `meta`
+collection; `repair()` removes only non-current chunks that no live lease covers, and a write
+deletes only the version it replaced (read just before its switch), never "every other version".
+`chunk_census()` counts the chunks each (document, version) actually has, so an ingest can restore
+a document whose chunks are missing.
+
 A `meta` collection holds one record, the registry's generation: a new random token after every
 write. `documents()` re-reads the registry only when the token has changed, so a query against a
 large store pays one small read instead of every document's metadata, and several processes sharing
@@ -13,15 +20,22 @@ one Chroma server still see each other's writes.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import shutil
+import tempfile
+import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.backends.writers import Lease, is_alive, lease_from_meta, new_lease
 from rag.core.errors import StoreError
 from rag.core.types import Chunk, DocRecord, Document
 
@@ -29,6 +43,7 @@ log = logging.getLogger(__name__)
 
 DOCS, CHUNKS, META = "documents", "chunks", "meta"
 BATCH = 500
+OPEN_TRIES = 5  # opening a new store from several processes at once: all but one lose a race, then succeed
 
 
 def open_client(store_dir: Path, chroma_url: str | None = None) -> Any:
@@ -36,29 +51,72 @@ def open_client(store_dir: Path, chroma_url: str | None = None) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     opts = ChromaSettings(anonymized_telemetry=False)
+    if not chroma_url and is_read_only(store_dir):
+        store_dir = _snapshot(store_dir)
+    for attempt in range(OPEN_TRIES):
+        try:
+            if chroma_url:
+                u = urlparse(chroma_url)
+                return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
+                                           ssl=u.scheme == "https", settings=opts)
+            store_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(store_dir), settings=opts)
+        except Exception as e:  # noqa: BLE001 - chromadb raises many types; all mean "store unavailable"
+            if attempt + 1 < OPEN_TRIES and _creation_race(e):
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient._identifier_to_system.pop(str(store_dir), None)  # not the half-made one
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            where = chroma_url or store_dir
+            raise StoreError(f"cannot open the Chroma store at {where}: {e}") from None
+    raise AssertionError("unreachable")
+
+
+def is_read_only(store_dir: Path) -> bool:
+    """A store this process cannot write (a read-only mount or permissions)."""
+    files = [store_dir, *store_dir.glob("chroma.sqlite3*")] if store_dir.is_dir() else []
+    return any(not os.access(f, os.W_OK) for f in files)
+
+
+def _snapshot(store_dir: Path) -> Path:
+    """Chroma cannot open a database it may not write (it writes on open), so a read-only store is
+    read from a private temporary copy; the Store refuses writes (see Store.read_only)."""
+    copy = Path(tempfile.mkdtemp(prefix="rag-readonly-")) / "store"
     try:
-        if chroma_url:
-            u = urlparse(chroma_url)
-            return chromadb.HttpClient(host=u.hostname or "127.0.0.1", port=u.port or 8000,
-                                       ssl=u.scheme == "https", settings=opts)
-        store_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(store_dir), settings=opts)
-    except Exception as e:  # noqa: BLE001 - chromadb raises many types; all mean "store unavailable"
-        where = chroma_url or store_dir
-        raise StoreError(f"cannot open the Chroma store at {where}: {e}") from None
+        shutil.copytree(store_dir, copy)
+    except OSError as e:
+        raise StoreError(f"cannot read the read-only store at {store_dir}: {e}") from None
+    atexit.register(shutil.rmtree, copy.parent, True)
+    return copy
+
+
+def _creation_race(e: Exception) -> bool:
+    """Several processes creating one new store (or its collections) at once: Chroma's schema
+    migration or collection insert fails in all but one ("table collections already exists",
+    a unique constraint); opening again finds what the winner created."""
+    text = str(e).lower()
+    return "already exists" in text or "unique constraint" in text or "locked" in text
 
 
 class Store:
-    def __init__(self, client: Any, embedder_name: str):
-        try:
-            meta = {"hnsw:space": "cosine", "embedder": embedder_name}
-            self._docs = client.get_or_create_collection(DOCS, metadata=meta, embedding_function=None)
-            self._chunks = client.get_or_create_collection(CHUNKS, metadata=meta, embedding_function=None)
-            self._meta = client.get_or_create_collection(META, embedding_function=None)
-        except Exception as e:  # noqa: BLE001
-            raise StoreError(f"cannot open the collections: {e}") from None
+    def __init__(self, client: Any, embedder_name: str, read_only: str | None = None):
+        """`read_only`: where the store lives, when it may only be read (writes then raise StoreError)."""
+        self.read_only = read_only
+        for attempt in range(OPEN_TRIES):
+            try:
+                meta = {"hnsw:space": "cosine", "embedder": embedder_name}
+                self._docs = client.get_or_create_collection(DOCS, metadata=meta, embedding_function=None)
+                self._chunks = client.get_or_create_collection(CHUNKS, metadata=meta, embedding_function=None)
+                self._meta = client.get_or_create_collection(META, embedding_function=None)
+                break
+            except Exception as e:  # noqa: BLE001
+                if attempt + 1 < OPEN_TRIES and _creation_race(e):
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise StoreError(f"cannot open the collections: {e}") from None
         self._registry: tuple[str, dict[str, DocRecord]] | None = None  # (generation, documents)
-        if self._generation() is None:
+        if self._generation() is None and not read_only:
             self.touch()
         built_with = (self._chunks.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
@@ -128,49 +186,103 @@ class Store:
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
                      fail_after_chunks: bool = False) -> None:
         """Write a document's new version (`meta["version"]`) crash-safely (see the module docstring)."""
+        self._writable()
         version = meta["version"]
-        for s in range(0, len(chunks), BATCH):
-            part = chunks[s : s + BATCH]
-            self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{version}" for c in part],
-                       embeddings=[e.tolist() for e in embeddings[s : s + BATCH]],
-                       documents=[c.text for c in part], metadatas=[_chunk_meta(c, version) for c in part])
-        if fail_after_chunks:  # lets tests simulate a crash between the two steps
-            raise StoreError("simulated failure after writing chunks")
-        title_vec = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
-        record = {k: v for k, v in meta.items() if v is not None}
-        self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
-                   embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+        lease = new_lease(doc.doc_id, version)
+        try:
+            self._write_chunks(lease, chunks, embeddings)
+            if fail_after_chunks:  # lets tests simulate a crash between the two steps
+                raise StoreError("simulated failure after writing chunks")
+            title_vec = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
+            record = {k: v for k, v in meta.items() if v is not None}
+            replaced = self._version_of(doc.doc_id)
+            self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
+                       embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+        finally:  # switched, or abandoned (then the next repair may remove this write's chunks)
+            self._drop_lease(lease)
         self.touch()
-        self._delete_chunks(doc.doc_id, keep_version=version)
+        if replaced is not None and replaced != version:
+            self._delete_chunks(doc.doc_id, replaced)
 
     def remove_document(self, doc_id: str) -> None:
+        self._writable()
+        version = self._version_of(doc_id)
         self._call(self._docs.delete, ids=[doc_id])
         self.touch()
-        self._delete_chunks(doc_id, keep_version=None)
+        if version is not None:
+            self._delete_chunks(doc_id, version)
 
     def touch(self) -> None:
         """Mark the registry as changed (a new generation), so every reader re-reads it."""
         self._call(self._meta.upsert, ids=["generation"], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     def repair(self) -> int:
-        """Delete chunks left behind by an interrupted write; returns how many."""
+        """Delete chunks left behind by interrupted writes (never a live writer's); returns how many.
+
+        Read in this order: chunks, then leases, then records. A chunk seen before its writer's
+        lease was gone belongs to a write that has switched its record already (the lease is
+        dropped after the switch), so the records read last tell whether it is still current."""
+        self._writable()
+        seen = self._scan()
+        leases = self._leases()
+        live = {(x.doc_id, x.version) for x in leases if is_alive(x)}
         versions = {d: r.version for d, r in self.documents().items()}
-        stale, offset = [], 0
-        while True:
-            got = self._call(self._chunks.get, include=["metadatas"], limit=BATCH * 4, offset=offset)
-            stale += [i for i, m in zip(got["ids"], got["metadatas"]) if versions.get(m["doc_id"]) != m["version"]]
-            if len(got["ids"]) < BATCH * 4:
-                break
-            offset += BATCH * 4
+        stale = [i for i, d, v in seen if versions.get(d) != v and (d, v) not in live]
         for s in range(0, len(stale), BATCH):
             self._call(self._chunks.delete, ids=stale[s : s + BATCH])
+        dead = [x.lease_id for x in leases if not is_alive(x)]
+        if dead:
+            self._call(self._meta.delete, ids=dead)
         return len(stale)
 
-    def _delete_chunks(self, doc_id: str, keep_version: str | None) -> None:
-        where: dict[str, Any] = {"doc_id": doc_id}
-        if keep_version is not None:
-            where = {"$and": [{"doc_id": doc_id}, {"version": {"$ne": keep_version}}]}
-        self._call(self._chunks.delete, where=where)
+    def chunk_census(self) -> Counter[tuple[str, str]]:
+        """How many chunks each (doc_id, version) has in the store."""
+        return Counter((d, v) for _, d, v in self._scan())
+
+    def _scan(self) -> list[tuple[str, str, str]]:
+        """(chunk id, doc_id, version) of every chunk."""
+        seen, offset = [], 0
+        while True:
+            got = self._call(self._chunks.get, include=["metadatas"], limit=BATCH * 4, offset=offset)
+            seen += [(i, str(m["doc_id"]), str(m["version"])) for i, m in zip(got["ids"], got["metadatas"])]
+            if len(got["ids"]) < BATCH * 4:
+                return seen
+            offset += BATCH * 4
+
+    def _leases(self) -> list[Lease]:
+        got = self._call(self._meta.get, where={"kind": "lease"}, include=["metadatas"])
+        return [lease_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+
+    def _beat(self, lease: Lease) -> None:
+        """Record (or refresh) a write in progress, so no repair takes its chunks for leftovers."""
+        self._call(self._meta.upsert, ids=[lease.lease_id], embeddings=[[0.0]],
+                   metadatas=[{**lease.as_meta(), "beat": time.time()}])
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the workspace store {self.read_only} is read-only: reading commands (sources, show, "
+                             "ask, brief, eval) work, but ingest, remove and uploads need write access")
+
+    def _write_chunks(self, lease: Lease, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        for s in range(0, len(chunks), BATCH):
+            self._beat(lease)
+            part = chunks[s : s + BATCH]
+            self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{lease.version}" for c in part],
+                       embeddings=[e.tolist() for e in embeddings[s : s + BATCH]],
+                       documents=[c.text for c in part], metadatas=[_chunk_meta(c, lease.version) for c in part])
+
+    def _drop_lease(self, lease: Lease) -> None:
+        try:
+            self._call(self._meta.delete, ids=[lease.lease_id])
+        except StoreError:  # an unreachable store: the lease expires by itself (rag.backends.writers)
+            log.warning("could not drop the write lease %s", lease.lease_id)
+
+    def _version_of(self, doc_id: str) -> str | None:
+        got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
+        return str(got["metadatas"][0].get("version", "")) if got["ids"] else None
+
+    def _delete_chunks(self, doc_id: str, version: str) -> None:
+        self._call(self._chunks.delete, where={"$and": [{"doc_id": doc_id}, {"version": version}]})
 
     @staticmethod
     def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -8,6 +8,7 @@ The only module that imports onnxruntime and tokenizers.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 MAX_TOKENS = 256
 BATCH = 32
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime is imported: see rag/__init__.py
 
 
 class Embedder:
@@ -28,6 +30,7 @@ class Embedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        ort.disable_telemetry_events()  # the API switch as well, in case onnxruntime came in first
         try:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = n_threads

@@ -220,7 +220,7 @@ def to_json(b: Brief) -> dict:
 
 def word_count(b: Brief) -> int:
     """Words of the Markdown brief, not counting citation markers or the sources list."""
-    return len(re.findall(r"[A-Za-z0-9][\w'.-]*", strip_markers(render_markdown(b, with_sources=False))))
+    return len(re.findall(r"[A-Za-z0-9][\w'.-]*", strip_markers(render_markdown(b, with_sources=False, safe=False))))
 
 
 _TRIM = (("differ", 2), ("agree", 2), ("said", 3), ("open_questions", 2), ("key_points", 3), ("differ", 1),

@@ -11,9 +11,12 @@ from typing import Sequence
 from rag.briefing.digest import Digest
 from rag.core.types import Brief
 from rag.text.markers import place_markers
+from rag.text.mdsafe import md_safe
 
 
-def render_markdown(b: Brief, with_sources: bool = True) -> str:
+def render_markdown(b: Brief, with_sources: bool = True, safe: bool = True) -> str:
+    """The brief as Markdown; `safe`: escaped as the chat escapes it (rag.text.mdsafe), so no raw HTML
+    from an article reaches a viewer of the downloaded file."""
     lines = [f"# {_line(b.headline)}", ""]
     lines += [f"_{len(b.sources)} sources" + (f"; topic: {_line(b.topic)}" if b.topic else "") + "_", ""]
     lines += ["## Summary", "", " ".join(place_markers(_line(p.text), p.cites) for p in b.summary) or "Nothing verified.", ""]
@@ -30,7 +33,7 @@ def render_markdown(b: Brief, with_sources: bool = True) -> str:
         lines += ["## Sources", ""] + [f"- [{s.n}] {_line(s.title)}"
                                        + "".join(f" - {_line(x)}" for x in (s.publisher, s.date) if x)
                                        + f" (`{s.doc_id}`, {s.file})" for s in b.sources] + [""]
-    return "\n".join(lines)
+    return md_safe("\n".join(lines)) if safe else "\n".join(lines)
 
 
 def _section(title: str, items: Sequence[str]) -> list[str]:

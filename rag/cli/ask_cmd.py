@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import click
+from rich.text import Text
 
 from rag.answer.ask import Done, Token
 from rag.answer.report import answer_json
@@ -43,8 +44,7 @@ def print_verified(answer: Answer) -> None:
     out.print(answer.answer, markup=False)
     for s in answer.sentences:
         if not s.supported:
-            out.print("  [yellow]unverified:[/yellow] ", end="")
-            out.print(s.text, markup=False)
+            out.print(Text("  ") + Text("unverified:", style="yellow") + Text(f" {s.text}"))
     for c in answer.citations:
         if c.verified:
             out.print(f"  [{c.n}] {c.title} ({c.doc_id}): \"{c.quote}\"", markup=False)

@@ -11,15 +11,18 @@ from typing import Any, Callable
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from rag.core.config import Settings, load_settings
 from rag.core.errors import RagError
 from rag.desk import NewsDesk
 
-out = Console(highlight=False, soft_wrap=True)
+# emoji=False: article text and quotes are printed verbatim (":x:" stays ":x:", not an emoji)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 if not out.is_terminal:  # piped output: do not squeeze tables into 80 columns
-    out = Console(highlight=False, soft_wrap=True, width=160)
-err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False, soft_wrap=True, width=160, emoji=False)
+# soft_wrap: a message is one line however narrow the terminal or pipe (an error must be greppable)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 class Group(click.Group):
@@ -29,7 +32,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except RagError as e:
-            err.print(f"[red]error:[/red] {e}", markup=True, highlight=False)
+            err.print(Text("error: ", style="red") + Text(" ".join(str(e).split())))  # never markup
             sys.exit(2)
 
 

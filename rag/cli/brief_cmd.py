@@ -12,7 +12,7 @@ from rag.briefing import brief as briefing
 from rag.briefing.digest import digest_to_dict
 from rag.briefing.render import render_digest_markdown, render_markdown
 from rag.cli.base import cli, desk, err, out, settings_options
-from rag.core.errors import ConfigError
+from rag.core.inputs import writable_file
 
 
 @cli.command()
@@ -26,8 +26,8 @@ from rag.core.errors import ConfigError
 def brief(topic: str | None, source_ids: str | None, out_path: Path | None, fmt: str, words: int,
           **flags: Any) -> None:
     """Write a cited briefing: key points, agreement, differences, who said what, open questions."""
-    if out_path is not None and not out_path.parent.is_dir():
-        raise ConfigError(f"the folder {out_path.parent} does not exist; create it first")
+    if out_path is not None:
+        writable_file(out_path)  # before the work: a brief takes minutes
     with _progress() as update:
         b = desk(flags).brief(topic=topic, doc_ids=source_ids, words=words, progress=update)
     text = json.dumps(briefing.to_json(b), indent=2) if fmt == "json" else render_markdown(b)
@@ -58,7 +58,8 @@ def _progress() -> Any:
     class _P:
         def __enter__(self) -> Any:
             self.bar = Progress(TextColumn("brief"), BarColumn(), TextColumn("{task.description}"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+                                disable=not err.is_terminal)
             self.bar.start()
             self.task = self.bar.add_task("", total=None)
             return lambda done, total, label: self.bar.update(self.task, completed=done, total=total,

@@ -17,7 +17,7 @@ from rag.core.errors import ConfigError
 @settings_options
 def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) -> None:
     """Open the chat in the browser: streamed, cited answers, documents and briefings."""
-    from rag.web.chat import launch  # gradio is slow to import; only this command needs it
+    from rag.web.chat import check_exposure, check_reachable, launch  # gradio is slow to import
 
     credentials = None
     if auth:
@@ -25,5 +25,8 @@ def chat(host: str, port: int, auth: str | None, no_auth: bool, **flags: Any) ->
         if not sep:
             raise ConfigError("--auth takes USER:PASS")
         credentials = (user, password)
+    d = desk(flags)  # settings are checked before anything is served
+    check_exposure(host, credentials, no_auth)  # refuse before saying "serving on"
+    check_reachable(host)
     err.print(f"serving on http://{host}:{port} (Ctrl+C to stop)")
-    launch(desk(flags), host=host, port=port, auth=credentials, no_auth=no_auth)
+    launch(d, host=host, port=port, auth=credentials, no_auth=no_auth)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag.cli.base import cli, desk, err, out, settings_options
 from rag.core.config import PROJECT_ROOT
@@ -55,7 +56,7 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
     d = desk(flags)
     mode = "retrieval-only" if retrieval_only else "shortcut" if shortcut else "full"
     with Progress(TextColumn("eval"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=len(suite.cases))
         done: list[CaseResult] = []
 
@@ -114,9 +115,9 @@ def _print_cases(report: Report) -> None:
     for r in report.cases:
         m = r.metrics
         correct = m.get("answer_accuracy", m.get("abstention_rate", m.get("brief_mention_rate")))
-        table.add_row(r.id, r.type, _mark(m.get("hit_at_k")), _mark(correct), _mark(r.abstained),
+        table.add_row(Text(r.id), r.type, _mark(m.get("hit_at_k")), _mark(correct), _mark(r.abstained),
                       _mark(m.get("citation_support")), f"{m['total_ms']:.0f}" if m.get("total_ms") else "-",
-                      (r.answer or "").replace("\n", " ")[:200])
+                      Text((r.answer or "").replace("\n", " ")[:200]))  # Text: model output is not markup
     out.print(table)
 
 

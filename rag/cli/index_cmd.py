@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag.cli.base import cli, desk, err, out, settings_options
 
@@ -25,7 +26,7 @@ def ingest(paths: tuple[Path, ...], prune: bool, follow_links: bool, **flags: An
     """Index articles (.txt .md .html .pdf, JSON/JSONL dumps, RSS/Atom feeds; files or folders; default seeds/)."""
     d = desk(flags)
     with Progress(TextColumn("ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.description}"),
-                  TimeRemainingColumn(), console=err, transient=True) as bar:
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("", total=None)
         report = d.ingest(paths or (Path("seeds"),), prune=prune, follow_links=follow_links,
                           progress=lambda i, n, name: bar.update(task, completed=i, total=n, description=name))
@@ -55,8 +56,9 @@ def sources(as_json: bool, publisher: str | None, title: str | None, **flags: An
     table.columns[0].no_wrap = True
     table.columns[1].no_wrap, table.columns[1].overflow, table.columns[1].max_width = True, "ellipsis", 60
     for r in rows:
-        table.add_row(r["doc_id"], r["title"], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
-                      str(r["n_tokens"]), r["duplicate_of"] or "")
+        cells = (r["doc_id"], r["title"], r["publisher"] or "", r["date"] or "", str(r["n_chunks"]),
+                 str(r["n_tokens"]), r["duplicate_of"] or "")
+        table.add_row(*map(Text, cells))  # Text: an article's title is data, never markup
     out.print(table)
 
 

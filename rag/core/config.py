@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlparse
 
 from rag.core.errors import ConfigError
 
@@ -50,7 +51,9 @@ class Settings:
         return self.workspace / "cache"
 
     def replace(self, **changes: Any) -> "Settings":
-        return dataclasses.replace(self, **coerce(changes))
+        changed = dataclasses.replace(self, **coerce(changes))
+        _check(changed)
+        return changed
 
 
 def _field_types() -> dict[str, str]:
@@ -69,6 +72,8 @@ def coerce(values: Mapping[str, Any]) -> dict[str, Any]:
         kind = types[name]
         try:
             if "Path" in kind:
+                if not str(raw).strip():  # Path("") is the current directory: never what was meant
+                    raise ConfigError(f"setting '{name}' is empty; give a directory")
                 out[name] = Path(raw).expanduser()
             elif kind.startswith("int"):
                 out[name] = int(raw)
@@ -111,12 +116,33 @@ def load_settings(
     return settings
 
 
+# (lowest, highest) allowed for each numeric setting, checked once when settings are built.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "n_threads": (1, 512), "n_ctx": (0, 1 << 20), "seed": (-1, (1 << 32) - 1), "temperature": (0.0, 2.0),
+    "max_tokens": (1, 1 << 16), "gen_timeout_s": (0.001, 7 * 86400), "k": (1, 50), "chunk_tokens": (8, 8192),
+    "chunk_overlap": (0, 8191), "max_file_mb": (0.001, 100_000), "max_question_chars": (1, 1 << 20),
+    "min_relevance": (-1.0, 1.0),
+}
+MIN_N_CTX = 512  # a context smaller than this cannot hold the system prompt, a question and one source
+
+
 def _check(s: Settings) -> None:
-    if s.k < 1 or s.k > 50:
-        raise ConfigError(f"k must be between 1 and 50, got {s.k}")
+    """Every setting within its bounds; the message names the setting."""
+    for name, (low, high) in BOUNDS.items():
+        value = getattr(s, name)
+        if not low <= value <= high:  # also false for NaN
+            raise ConfigError(f"setting '{name}' must be between {low:g} and {high:g}, got {value!r}")
+    if s.n_ctx and s.n_ctx < MIN_N_CTX:
+        raise ConfigError(f"setting 'n_ctx' must be 0 (the preset's) or at least {MIN_N_CTX}, got {s.n_ctx}")
+    if s.n_ctx and s.max_tokens >= s.n_ctx:
+        raise ConfigError(f"setting 'max_tokens' ({s.max_tokens}) must be smaller than 'n_ctx' ({s.n_ctx})")
     if s.chunk_overlap >= s.chunk_tokens:
-        raise ConfigError("chunk_overlap must be smaller than chunk_tokens")
-    if s.n_threads < 1:
-        raise ConfigError("n_threads must be at least 1")
-    if not 0.0 <= s.temperature <= 2.0:
-        raise ConfigError(f"temperature must be between 0 and 2, got {s.temperature}")
+        raise ConfigError(f"setting 'chunk_overlap' ({s.chunk_overlap}) must be smaller than 'chunk_tokens' "
+                          f"({s.chunk_tokens})")
+    for name in ("model", "embed_model"):
+        if not getattr(s, name).strip():
+            raise ConfigError(f"setting '{name}' is empty")
+    for name in ("chroma_url", "llm_url"):
+        url = getattr(s, name)
+        if url is not None and not (urlparse(url).scheme in ("http", "https") and urlparse(url).hostname):
+            raise ConfigError(f"setting '{name}' must be an http(s) URL such as http://127.0.0.1:8000, got {url!r}")

@@ -6,6 +6,7 @@ Imports nothing of ours but the types.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Iterator, Protocol, Sequence
 
 import numpy as np
@@ -56,3 +57,5 @@ class DocumentStore(Protocol):
     def remove_document(self, doc_id: str) -> None: ...
 
     def repair(self) -> int: ...
+
+    def chunk_census(self) -> Counter[tuple[str, str]]: ...

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from rag.core.errors import EvalFileError
+from rag.core.errors import EvalFileError, UnknownSourceError
 
 CASE_TYPES = ("factual", "multi_source", "unanswerable", "briefing")
 SUMMARY_METRICS = (
@@ -43,6 +43,8 @@ _TOP_KEYS = ("defaults", "thresholds", "cases")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 Groups = tuple[tuple[str, ...], ...]
+MAX_BYTES = 16_000_000  # a question file; tests/eval/seeds.yaml (37 cases) is 10 kB
+MAX_NODES = 100_000  # values after alias expansion; seeds.yaml (37 cases) has 573
 
 
 def normalize_answer(s: str) -> str:
@@ -92,6 +94,8 @@ class Suite:
 def load_suite(path: Path) -> Suite:
     """Read and check a question file (`.jsonl`: one case per line; anything else: YAML)."""
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise EvalFileError(f"{path}: the question file is over {MAX_BYTES // 1_000_000} MB")
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise EvalFileError(f"{path}: cannot read the question file ({e})") from e
@@ -117,6 +121,20 @@ def load_suite(path: Path) -> Suite:
     return Suite(tuple(cases), _thresholds(path, thresholds), str(path))
 
 
+def require_sources(suite: Suite, indexed: set[str] | frozenset[str], where: str) -> None:
+    """Refuse to score a suite against a workspace that lacks its sources: an empty workspace, or
+    one missing any document a case names (`sources`, `must_cite`) would score nothing and pass."""
+    if not indexed:
+        raise UnknownSourceError(f"the workspace {where} has no documents; ingest the articles {suite.path} "
+                                 "is about first (e.g. rag ingest seeds/)")
+    named = sorted({d for c in suite.cases for d in (*c.sources, *c.must_cite)})
+    missing = [d for d in named if d not in indexed]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise UnknownSourceError(f"{len(missing)} of the {len(named)} sources {suite.path} names are not in the "
+                                 f"workspace {where}: {shown}; ingest them or point --workspace at the right one")
+
+
 def _jsonl(path: Path, text: str) -> list[tuple[str, Any]]:
     out = []
     for i, line in enumerate(text.splitlines(), 1):
@@ -131,6 +149,7 @@ def _jsonl(path: Path, text: str) -> list[tuple[str, Any]]:
 
 def _yaml(path: Path, text: str) -> tuple[list[tuple[str, Any]], dict, dict]:
     try:
+        _check_expanded_size(path, yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except (yaml.YAMLError, ValueError) as e:  # ValueError: an impossible date such as 2004-02-31
         mark = getattr(e, "problem_mark", None)
@@ -152,6 +171,33 @@ def _yaml(path: Path, text: str) -> tuple[list[tuple[str, Any]], dict, dict]:
         raise EvalFileError(f"{path}: expected a list of cases or a mapping with 'cases', "
                             f"got {type(data).__name__}")
     return [(f"case #{i}", raw) for i, raw in enumerate(data, 1)], defaults, thresholds
+
+
+def _check_expanded_size(path: Path, root: yaml.Node | None) -> None:
+    """Refuse a file whose aliases expand into more than MAX_NODES values (an "alias bomb": 400
+    bytes of nested `*a` references grew past 2 GB) or refer to themselves. Linear in the file."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, open_: set[int]) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_:
+            raise EvalFileError(f"{path}: a YAML alias refers to itself")
+        open_.add(id(node))
+        children = node.value if isinstance(node, yaml.SequenceNode) else [x for kv in node.value for x in kv] \
+            if isinstance(node, yaml.MappingNode) else []
+        total = 1
+        for child in children:
+            total += size(child, open_)
+            if total > MAX_NODES:
+                raise EvalFileError(f"{path}: the YAML expands to more than {MAX_NODES:,} values "
+                                    "(too many or too deeply nested aliases)")
+        open_.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    if root is not None:
+        size(root, set())
 
 
 def _thresholds(path: Path, raw: Any) -> dict[str, float]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -53,12 +54,14 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path or "path:line", reason)
     removed: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)  # unchanged files whose chunks were missing in the store
     failed: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, reason): not written
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (where, what was left unknown)
 
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.skipped)} skipped, {len(self.removed)} removed"
+                + (f", {len(self.restored)} restored" if self.restored else "")
                 + (f", {len(self.failed)} failed" if self.failed else ""))
 
 
@@ -76,6 +79,7 @@ class _Batch:
     chunk_overlap: int
     max_chunks: int
     today: date | None
+    census: Counter  # (doc_id, version) -> chunks actually in the store
 
 
 def version_of(raw_sha: str, chunk_tokens: int, chunk_overlap: int) -> str:
@@ -99,7 +103,7 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
         sources.setdefault(r.source_path, []).append(d)
     batch = _Batch(store, embedder, docs, {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}, {},
                    {s: ds[0] for s, ds in sources.items() if len(ds) == 1}, chunk_tokens, chunk_overlap,
-                   max_chunks, today)
+                   max_chunks, today, store.chunk_census())
     for i, f in enumerate(found):
         if progress:
             progress(i, len(found), f.path.name)
@@ -165,7 +169,8 @@ def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) ->
     """Ingest one article; returns "added", "updated" or "unchanged"."""
     old = batch.docs.get(doc_id)
     version = version_of(item.sha256, batch.chunk_tokens, batch.chunk_overlap)
-    if old is not None and old.version == version and old.source_path == item.source_path:
+    whole = old is not None and batch.census[(doc_id, old.version)] == old.n_chunks  # else: restore it
+    if old is not None and old.version == version and old.source_path == item.source_path and whole:
         return "unchanged"
     size = item.text_size() if item.text_size else None
     if size is not None and size > _max_chars(batch):  # clearly over the cap: skip before parsing
@@ -191,7 +196,7 @@ def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) ->
     embeddings = batch.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
     batch.store.put_document(doc, chunks, embeddings, meta)
     batch.signatures[doc_id] = sig
-    return "added" if old is None else "updated"
+    return "added" if old is None else "restored" if old.version == version else "updated"
 
 
 def _chunks(doc_id: str, title: str, text: str, batch: _Batch) -> list[Chunk]:

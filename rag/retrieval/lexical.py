@@ -54,8 +54,7 @@ class Lexical:
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], fp: str) -> "Lexical":
-        import bm25s
-
+        bm25s = _bm25s()
         ids, corpus = [], []
         for c in chunks:
             ids.append(c.chunk_id)
@@ -73,14 +72,16 @@ class Lexical:
         try:
             saved = json.loads(meta.read_text())
             if saved["fingerprint"] == fp:
-                import bm25s
-
+                bm25s = _bm25s()
                 retriever = bm25s.BM25.load(str(directory / "bm25")) if saved["chunk_ids"] else None
                 return cls(retriever, saved["chunk_ids"], fp)
         except (OSError, ValueError, KeyError):
             pass
         index = cls.build(chunks, fp)
-        index.save(directory)
+        try:
+            index.save(directory)
+        except OSError as e:  # a read-only workspace: the index works from memory, rebuilt next time
+            logging.getLogger(__name__).warning("cannot save the BM25 index in %s: %s", directory, e)
         return index
 
     def save(self, directory: Path) -> None:
@@ -111,3 +112,12 @@ class Lexical:
             if allowed_docs is None or cid.rsplit(":", 1)[0] in allowed_docs:
                 out.append((cid, float(scores[i])))
         return out
+
+
+def _bm25s():  # noqa: ANN202 - the module
+    """Import bm25s (slow; only when needed). It sets its own logger to DEBUG on import, which
+    printed "DEBUG bm25s: Building index from tokens" on every ingest; put it back to WARNING."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s

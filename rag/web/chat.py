@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import socket
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import gradio as gr
+import httpx
 
 from rag.answer.ask import Done, Token
 from rag.answer.report import answer_json
@@ -159,7 +161,7 @@ def _brief_tab(b: NewsDesk) -> dict[str, Any]:
         md = render_brief(b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress)))
         path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
         path.write_text(md, encoding="utf-8")
-        return render.md_safe(md), str(path)
+        return md, str(path)  # already escaped (rag.text.mdsafe) by render_markdown
 
     def wire(doc_filter: gr.CheckboxGroup) -> None:
         go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
@@ -263,14 +265,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-           no_auth: bool = False, prevent_thread_lock: bool = False, *, quiet: bool = False) -> gr.Blocks:
-    """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
+def check_exposure(host: str, auth: tuple[str, str] | None, no_auth: bool) -> None:
+    """Refuse a non-loopback host without a password (or an explicit no_auth)."""
     if auth is not None and not (auth[0] and auth[1]):
         raise ConfigError("auth needs a user name and a password (USER:PASS)")
     if not is_loopback(host) and auth is None and not no_auth:
         raise ConfigError(f"refusing to serve on {host} without a password: anyone on the network could use "
                           "it; pass --auth USER:PASS (or --no-auth if you really mean it)")
+
+
+def check_reachable(host: str) -> None:
+    """The app must be able to reach its own address (Gradio checks it after starting): with the
+    loopback interface down (a bare network namespace) that failed as an httpx traceback."""
+    address = "127.0.0.1" if host == "localhost" else host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family) as listener, socket.socket(family) as probe:
+            listener.bind((address, 0))
+            listener.listen(1)
+            probe.settimeout(3)
+            probe.connect(({"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address), listener.getsockname()[1]))
+    except OSError as e:
+        raise ConfigError(f"cannot serve on {host}: this machine cannot connect to it ({e.strerror or e}); "
+                          "is the loopback interface down?") from None
+
+
+def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           no_auth: bool = False, prevent_thread_lock: bool = False, *, quiet: bool = False) -> gr.Blocks:
+    """Serve the chat. Loopback only unless `auth` is given or `no_auth` is set; never a share link."""
+    check_exposure(host, auth, no_auth)
+    check_reachable(host)
     if not is_loopback(host) and auth is None:
         log.warning("serving on %s without a password", host)
     demo = build_app(desk)
@@ -279,6 +303,6 @@ def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tupl
         demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
                     quiet=quiet, ssr_mode=False, show_error=False, max_file_size=desk.max_bytes,
                     theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
-    except OSError as e:
+    except (OSError, httpx.HTTPError) as e:
         raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
     return demo

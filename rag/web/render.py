@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from rag.answer import cite
 from rag.core.types import Answer, Citation, DocRecord, Sentence, Source
+from rag.text.mdsafe import md_escape, md_safe  # noqa: F401 - re-exported: the UI's escaping lives there
 
 WINDOW = 320  # characters of context shown either side of a highlighted quote
 
@@ -146,13 +147,3 @@ def report_markdown(report: Mapping[str, Any]) -> str:
     for item in report.get("failed", []):
         lines.append(f"**not written** `{md_escape(item['doc_id'])}`: {md_escape(item['reason'])}")
     return "\n\n".join(lines) or "Nothing to ingest."
-
-
-def md_safe(markdown: str) -> str:
-    """Markdown with untrusted parts: keep its formatting, but no HTML tag or entity can form."""
-    return markdown.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def md_escape(text: str) -> str:
-    """Untrusted text to put in Markdown, also inside `code`: md_safe, and no backticks."""
-    return md_safe(text).replace("`", "'")
