@@ -123,6 +123,24 @@ class Store:
                 out.append((_chunk(meta, text), 1.0 - float(dist)))
         return out[:n]
 
+    def document_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each document's unit vector (the mean of its chunks' embeddings, see put_document)."""
+        out: dict[str, np.ndarray] = {}
+        ids = list(doc_ids)
+        for s in range(0, len(ids), BATCH):
+            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["embeddings"])
+            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
+        return out
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Each document's cleaned text."""
+        out: dict[str, str] = {}
+        ids = list(doc_ids)
+        for s in range(0, len(ids), BATCH):
+            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["documents"])
+            out.update({i: t or "" for i, t in zip(got["ids"], got["documents"])})
+        return out
+
     # writing -------------------------------------------------------------------------------
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
                      fail_after_chunks: bool = False) -> None:
@@ -141,6 +159,15 @@ class Store:
                    embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
         self.touch()
         self._delete_chunks(doc.doc_id, keep_version=version)
+
+    def set_stories(self, fields: dict[str, dict[str, str]]) -> None:
+        """Add fields (`story`, `names`) to documents' records; the other fields are kept as they are."""
+        ids = list(fields)
+        for s in range(0, len(ids), BATCH):
+            part = ids[s : s + BATCH]
+            self._call(self._docs.update, ids=part, metadatas=[fields[i] for i in part])
+        if ids:
+            self.touch()
 
     def remove_document(self, doc_id: str) -> None:
         self._call(self._docs.delete, ids=[doc_id])
@@ -194,4 +221,5 @@ def _record(doc_id: str, m: dict[str, Any]) -> DocRecord:
                      sha256=m.get("sha256", ""), source_path=m.get("source_path", ""),
                      ingested_at=m.get("ingested_at", ""), n_chunks=int(m.get("n_chunks", 0)),
                      n_tokens=int(m.get("n_tokens", 0)), publisher=m.get("publisher"), date=m.get("date"),
-                     duplicate_of=m.get("duplicate_of"), minhash=m.get("minhash", ""))
+                     duplicate_of=m.get("duplicate_of"), minhash=m.get("minhash", ""), story=m.get("story"),
+                     names=m.get("names", ""))
