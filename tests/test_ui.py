@@ -227,3 +227,16 @@ def test_abstention_is_shown_as_such_with_the_closest_passage():
     out = ui_render.answer_html(_answer(abstained=True), {}, min_relevance=0.3)
     assert "rag-abstain" in out and "Not in the articles" in out and "rag-error" not in out
     assert "Closest passage" in out and "<mark>" in out and "<script" not in out
+
+
+def test_stories_endpoint_and_asking_within_a_story(served):
+    client = served[2]
+    (story,) = client.predict(None, None, api_name="/stories")  # the three seeds are one story
+    assert sorted(story["doc_ids"]) == sorted(SEED_IDS) and story["story"] in SEED_IDS
+    assert client.predict(None, "no such outlet", api_name="/stories") == []
+    out = client.predict(QUESTION, None, 4, story["story"], api_name="/ask")
+    assert {s["doc_id"] for s in out["sources"]} <= SEED_IDS
+    with pytest.raises(AppError, match="no story 'nope'"):
+        client.predict(QUESTION, None, 4, "nope", api_name="/ask")
+    with pytest.raises(AppError, match="since must be a date"):
+        client.predict("last week", None, api_name="/stories")

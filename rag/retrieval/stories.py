@@ -118,7 +118,8 @@ def assign(existing: Sequence[tuple[Article, str]], new: Sequence[Article], thre
            weight: float = NAME_WEIGHT) -> dict[str, str]:
     """Story ids for the `new` articles, given the existing (article, story id) pairs, which stay put.
 
-    New articles are taken oldest first (undated last, then by id), so a story's id is its earliest article's."""
+    New articles are taken oldest first (undated last, then by id), so a story's id is its earliest article's;
+    near-duplicates after the rest, so that their originals have a story to join."""
     every = [a for a, _ in existing] + list(new)
     if not new:
         return {}
@@ -130,7 +131,7 @@ def assign(existing: Sequence[tuple[Article, str]], new: Sequence[Article], thre
         state.add(sid, a, state.weights(a.names))
         story[a.doc_id] = sid
     out: dict[str, str] = {}
-    for a in sorted(new, key=lambda a: (a.date is None, a.date or "", a.doc_id)):
+    for a in sorted(new, key=lambda a: (a.duplicate_of is not None, a.date is None, a.date or "", a.doc_id)):
         names = state.weights(a.names)
         sid = story.get(a.duplicate_of or "")
         if sid is None:
