@@ -58,18 +58,17 @@ def _day(iso: str | None) -> int | None:
 
 
 class _Stories:
-    """Running sums per story: vectors, idf-weighted names (with an inverted index), date span."""
+    """Running sums per story (vectors), the members' idf-weighted names (an inverted index), date spans."""
 
     def __init__(self, dim: int, capacity: int, idf: Mapping[str, float]):
         self.vsum = np.zeros((max(capacity, 1), dim), dtype=np.float32)
         self.count = np.zeros(max(capacity, 1), dtype=np.int64)
-        self.nsum: list[Counter] = []
+        self.postings: dict[str, tuple[list[int], list[float]]] = {}  # name -> (story, weight) per member
         self.lo = np.full(max(capacity, 1), np.iinfo(np.int64).min // 2, dtype=np.int64)  # no date: no bound
         self.hi = np.full(max(capacity, 1), np.iinfo(np.int64).max // 2, dtype=np.int64)
         self.dated = np.zeros(max(capacity, 1), dtype=bool)
         self.ids: list[str] = []
         self.where: dict[str, int] = {}
-        self.by_name: dict[str, list[int]] = {}
         self.idf = idf
 
     def weights(self, names: frozenset[str]) -> dict[str, float]:
@@ -82,13 +81,12 @@ class _Stories:
         if k is None:
             k = self.where[story_id] = len(self.ids)
             self.ids.append(story_id)
-            self.nsum.append(Counter())
         self.vsum[k] += a.vector
         self.count[k] += 1
         for t, x in names.items():
-            if t not in self.nsum[k]:
-                self.by_name.setdefault(t, []).append(k)
-            self.nsum[k][t] += x
+            stories, weights = self.postings.setdefault(t, ([], []))
+            stories.append(k)
+            weights.append(x)
         d = _day(a.date)
         if d is not None:
             first = not self.dated[k]
@@ -101,11 +99,21 @@ class _Stories:
         n = len(self.ids)
         if not n:
             return None, 0.0
-        named = np.zeros(n, dtype=np.float32)
-        for t, x in names.items():
-            for k in self.by_name.get(t, ()):
-                named[k] += x * self.nsum[k][t]
-        score = ((1 - weight) * (self.vsum[:n] @ a.vector) + weight * named) / self.count[:n]
+        ks: list[int] = []
+        ws: list[float] = []
+        reps, xs = [], []
+        for t, x in names.items():  # gather the postings in C (list.extend), weigh them in numpy
+            if t in self.postings:
+                stories, weights = self.postings[t]
+                ks += stories
+                ws += weights
+                reps.append(len(stories))
+                xs.append(x)
+        named = np.bincount(ks, np.asarray(ws) * np.repeat(xs, reps), minlength=n) if ks else np.zeros(n)
+        # einsum, not `@`: a matrix-vector product per article is too small for BLAS threads, which cost
+        # 40x more than the product on a busy machine (measured: 3.9 ms vs 0.09 ms at 3,000 stories)
+        dense = np.einsum("ij,j->i", self.vsum[:n], a.vector)
+        score = ((1 - weight) * dense + weight * named) / self.count[:n]
         d = _day(a.date)
         if d is not None:
             outside = (d < self.lo[:n] - DATE_WINDOW_DAYS) | (d > self.hi[:n] + DATE_WINDOW_DAYS)
