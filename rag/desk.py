@@ -1,5 +1,6 @@
 """The application: `NewsDesk` owns the settings, the index and the chat model, and offers every
-operation once — ingest, upload, sources, show, remove, ask, brief, summarize, evaluate, models.
+operation once — ingest, upload, sources, stories, show, remove, ask, brief, summarize, evaluate,
+models.
 
 The CLI, the chat, its API endpoints, `rag eval` and the bench call only this. Input is validated
 here, once (ids, k, limits, an empty index), with messages written for users. The backends are
