@@ -1,5 +1,6 @@
 """The application: `NewsDesk` owns the settings, the index and the chat model, and offers every
-operation once — ingest, upload, sources, show, remove, ask, brief, summarize, evaluate, models.
+operation once — ingest, upload, sources, stories, show, remove, ask, brief, summarize, evaluate,
+models.
 
 The CLI, the chat, its API endpoints, `rag eval` and the bench call only this. Input is validated
 here, once (ids, k, limits, an empty index), with messages written for users. The backends are
@@ -13,6 +14,7 @@ import json
 import re
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -26,14 +28,15 @@ from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
 from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import EmptyIndexError, ModelError, UnknownSourceError
+from rag.core.errors import ConfigError, EmptyIndexError, ModelError, UnknownSourceError
 from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
-from rag.core.types import Answer, Brief, DocRecord, Hit
+from rag.core.types import Answer, Brief, DocRecord, Hit, Story
 from rag.evaluation.cases import Suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, run_suite, shortcut_ask
 from rag.ingest.pipeline import IngestReport, ingest
+from rag.retrieval import story_index
 from rag.retrieval.retrieve import Index, retrieve
 
 Progress = Callable[[int, int, str], None]
@@ -177,6 +180,7 @@ class NewsDesk:
                         chunk_overlap=s.chunk_overlap, max_bytes=self.max_bytes, prune=prune,
                         follow_links=follow_links, progress=progress)
         index.lexical(index.documents())
+        story_index.update(index.store)  # new articles join their stories now, not on the next question
         return report
 
     @property
@@ -226,12 +230,19 @@ class NewsDesk:
     # questions ---------------------------------------------------------------------------------
     def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (),
                    doc_ids: Sequence[str] | str | None = None, k: Any = None, temperature: float | None = None,
-                   max_tokens: Any = None) -> Iterator[Token | Done]:
-        """The model's text as Token events, then one Done with the verified Answer."""
+                   max_tokens: Any = None, story: str | None = None) -> Iterator[Token | Done]:
+        """The model's text as Token events, then one Done with the verified Answer.
+
+        `story` restricts retrieval to that story's articles (and to `doc_ids` among them, when both are given)."""
         asking.clean_question(question, self._settings.max_question_chars)  # fail fast, before loading a model
         self.check_model()
         self._require_documents()
         ids, k_ = self.check_ids(doc_ids), check_k(k)
+        if story:
+            members = self.story(story).doc_ids
+            ids = [d for d in ids if d in members] if ids else list(members)
+            if not ids:
+                raise UnknownSourceError(f"none of the chosen articles is in story '{story}'")
         return asking.ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k_,
                                  temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
 
@@ -245,6 +256,24 @@ class NewsDesk:
 
     def retrieve(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         return retrieve(self.index, query, k or self._settings.k, doc_ids)
+
+    # stories ---------------------------------------------------------------------------------
+    def stories(self, since: str | None = None, publisher: str | None = None) -> list[Story]:
+        """The stories, largest first; `since` (YYYY-MM-DD) keeps those with an article dated on or
+        after it (undated stories are left out then); `publisher` those that an outlet containing it covers."""
+        day = check_date(since, "since")
+        who = (publisher or "").strip().lower()
+        return [s for s in story_index.read(self.index.store)
+                if (day is None or (s.last is not None and s.last >= day))
+                and (not who or any(who in o.lower() for o in s.outlets))]
+
+    def story(self, story_id: str) -> Story:
+        """One story by id, else an error naming the nearest ids."""
+        every = {s.story_id: s for s in story_index.read(self.index.store)}
+        key = (story_id or "").strip()
+        if key not in every:
+            raise unknown_sources([key], every, what="no story", lister="rag stories")
+        return every[key]
 
     # briefs ------------------------------------------------------------------------------------
     def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
@@ -328,6 +357,17 @@ def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
         n += 1
         dest = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
     return dest
+
+
+def check_date(value: str | None, what: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) as given, or None; anything else is a ConfigError."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ConfigError(f"{what} must be a date like 2004-11-17, got {text!r}") from None
 
 
 def safe_name(name: str) -> str:

@@ -63,3 +63,21 @@ def test_answer_shows_a_source_card_with_the_quote_highlighted(chat_url: str):
             assert page.query_selector_all("#rag-chat script, #rag-docs script, #rag-filter script") == []
         finally:
             browser.close()
+
+
+def test_choosing_a_story_shows_only_its_articles(chat_url: str):
+    if not CHROMIUM.exists():
+        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(chat_url)
+            page.wait_for_selector("#rag-docs >> text=Atlantis harbour", timeout=30_000)
+            page.click("#rag-story input")
+            page.click("li[role=option]:has-text('3 articles')")  # the seeds' story; Atlantis is a story of its own
+            page.wait_for_selector("#rag-docs >> text=Atlantis harbour", state="detached", timeout=30_000)
+            assert len(page.query_selector_all("#rag-filter input[type=checkbox]")) == 3
+        finally:
+            browser.close()

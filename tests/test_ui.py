@@ -236,3 +236,14 @@ def test_api_argument_errors_say_what_was_wrong(served):
     for words in ("abc", -5):
         with pytest.raises(AppError, match="words must be a whole number between 50 and 5000"):
             client.predict(None, None, words, api_name="/brief")
+def test_stories_endpoint_and_asking_within_a_story(served):
+    client = served[2]
+    (story,) = client.predict(None, None, api_name="/stories")  # the three seeds are one story
+    assert sorted(story["doc_ids"]) == sorted(SEED_IDS) and story["story"] in SEED_IDS
+    assert client.predict(None, "no such outlet", api_name="/stories") == []
+    out = client.predict(QUESTION, None, 4, story["story"], api_name="/ask")
+    assert {s["doc_id"] for s in out["sources"]} <= SEED_IDS
+    with pytest.raises(AppError, match="no story 'nope'"):
+        client.predict(QUESTION, None, 4, "nope", api_name="/ask")
+    with pytest.raises(AppError, match="since must be a date"):
+        client.predict("last week", None, api_name="/stories")

@@ -182,6 +182,24 @@ class Store:
                 out.append((_chunk(meta, text), 1.0 - float(dist)))
         return out[:n]
 
+    def document_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each document's unit vector (the mean of its chunks' embeddings, see put_document)."""
+        out: dict[str, np.ndarray] = {}
+        ids = list(doc_ids)
+        for s in range(0, len(ids), BATCH):
+            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["embeddings"])
+            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
+        return out
+
+    def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """Each document's cleaned text."""
+        out: dict[str, str] = {}
+        ids = list(doc_ids)
+        for s in range(0, len(ids), BATCH):
+            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["documents"])
+            out.update({i: t or "" for i, t in zip(got["ids"], got["documents"])})
+        return out
+
     # writing -------------------------------------------------------------------------------
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
                      fail_after_chunks: bool = False) -> None:
@@ -203,6 +221,15 @@ class Store:
         self.touch()
         if replaced is not None and replaced != version:
             self._delete_chunks(doc.doc_id, replaced)
+
+    def set_stories(self, fields: dict[str, dict[str, str]]) -> None:
+        """Add fields (`story`, `names`) to documents' records; the other fields are kept as they are."""
+        ids = list(fields)
+        for s in range(0, len(ids), BATCH):
+            part = ids[s : s + BATCH]
+            self._call(self._docs.update, ids=part, metadatas=[fields[i] for i in part])
+        if ids:
+            self.touch()
 
     def remove_document(self, doc_id: str) -> None:
         self._writable()
@@ -308,7 +335,8 @@ def _record(doc_id: str, m: dict[str, Any]) -> DocRecord:
                      ingested_at=m.get("ingested_at", ""), n_chunks=int(m.get("n_chunks", 0)),
                      n_tokens=int(m.get("n_tokens", 0)), publisher=m.get("publisher"), date=m.get("date"),
                      duplicate_of=m.get("duplicate_of"), minhash=m.get("minhash", ""), url=m.get("url"),
-                     authors=_authors(m.get("authors")), date_source=m.get("date_source"))
+                     authors=_authors(m.get("authors")), date_source=m.get("date_source"), story=m.get("story"),
+                     names=m.get("names", ""))
 
 
 def _authors(value: Any) -> tuple[str, ...]:

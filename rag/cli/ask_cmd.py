@@ -18,13 +18,14 @@ from rag.core.types import Answer
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming text.")
 @click.option("--k", type=int, help="Number of chunks to retrieve [RAG_K].")
 @click.option("--sources", "source_ids", help="Only use these doc ids (comma-separated).")
+@click.option("--story", help="Only use the articles of this story (an id from `rag stories`).")
 @click.option("--temperature", type=float, help="Sampling temperature [RAG_TEMPERATURE].")
 @click.option("--max-tokens", type=int, help="Cap on answer tokens [RAG_MAX_TOKENS].")
 @settings_options
-def ask(question: str, as_json: bool, source_ids: str | None, **flags: Any) -> None:
+def ask(question: str, as_json: bool, source_ids: str | None, story: str | None, **flags: Any) -> None:
     """Answer a question from the articles, with verified citations."""
     answer = None
-    for event in desk(flags).ask_stream(question, doc_ids=source_ids):
+    for event in desk(flags).ask_stream(question, doc_ids=source_ids, story=story):
         if isinstance(event, Token) and not as_json:
             out.print(event.text, end="", markup=False)
         elif isinstance(event, Done):

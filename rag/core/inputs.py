@@ -41,17 +41,18 @@ def writable_file(path: Path) -> Path:
     return path
 
 
-def unknown_sources(unknown: Sequence[str], known: Iterable[str], shown: int = 3) -> UnknownSourceError:
-    """The error for doc ids not in the index: the closest few known ids and how many there are
-    (listing every id made a 24 kB message at 2,000 documents)."""
+def unknown_sources(unknown: Sequence[str], known: Iterable[str], shown: int = 3, what: str = "no document",
+                    lister: str = "rag sources") -> UnknownSourceError:
+    """The error for ids not in the index (documents, or stories with `what`/`lister`): the closest
+    few known ids and how many there are (listing every id made a 24 kB message at 2,000 documents)."""
     known = sorted(known)
-    what = (f"no document '{unknown[0]}' (unknown source id)" if len(unknown) == 1
-            else f"unknown source ids {', '.join(unknown)}")
+    kind = "source" if what == "no document" else what.removeprefix("no ")
+    said = (f"{what} '{unknown[0]}' (unknown {kind} id)" if len(unknown) == 1
+            else f"unknown {kind} ids {', '.join(unknown)}")
     if not known:
-        return UnknownSourceError(f"{what}; nothing is ingested yet")
+        return UnknownSourceError(f"{said}; nothing is ingested yet")
     near: list[str] = []
-    for doc_id in unknown:
-        near += [d for d in difflib.get_close_matches(doc_id, known, n=shown, cutoff=0.0) if d not in near]
-    hint = ", ".join(near[:shown])
-    return UnknownSourceError(f"{what}; {len(known)} known, the closest: {hint} "
-                              "(rag sources lists them all)")
+    for key in unknown:
+        near += [d for d in difflib.get_close_matches(key, known, n=shown, cutoff=0.0) if d not in near]
+    return UnknownSourceError(f"{said}; {len(known)} known, the closest: {', '.join(near[:shown])} "
+                              f"({lister} lists them all)")

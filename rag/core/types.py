@@ -41,6 +41,8 @@ class DocRecord:
     url: str | None = None
     authors: tuple[str, ...] = ()
     date_source: str | None = None  # "metadata", "text" or "none"; None in workspaces built before it
+    story: str | None = None  # the id of the story it belongs to (rag.retrieval.stories); None until grouped
+    names: str = ""  # its names, space-separated, as the grouping weighs them (kept so regrouping reads no text)
 
     @property
     def cluster(self) -> str:
@@ -48,7 +50,7 @@ class DocRecord:
         return self.duplicate_of or self.doc_id
 
     def as_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("text", "minhash")}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("text", "minhash", "names")}
         return d
 
 
@@ -158,6 +160,23 @@ class Completion:
 
     text: str
     usage: Usage
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles about one event: `story_id` is the id of the article that opened it, so it stays put
+    as articles are added; `first`/`last` span the known dates (None when no article has one)."""
+
+    story_id: str
+    label: str
+    outlets: tuple[str, ...]
+    first: str | None
+    last: str | None
+    doc_ids: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"story": self.story_id, "label": self.label, "outlets": list(self.outlets), "first": self.first,
+                "last": self.last, "articles": len(self.doc_ids), "doc_ids": list(self.doc_ids)}
 
 
 # briefings ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 lazily (on first use) and does every operation; `launch(...)` binds 127.0.0.1 by default and
 refuses a non-loopback address without a password. Handlers are plain functions; RagError reaches
 the user as `gr.Error`. Rendering lives in rag.web.render.
-Named API endpoints (gradio_client): /ask /ask_stream /sources /upload /remove /brief.
+Named API endpoints (gradio_client): /ask /ask_stream /sources /stories /upload /remove /brief.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from rag.answer.report import answer_json
 from rag.briefing.brief import BRIEF_WORDS
 from rag.briefing.render import render_markdown as render_brief
 from rag.core.errors import ConfigError, RagError
-from rag.core.types import DocRecord
+from rag.core.types import DocRecord, Story
 from rag.desk import UPLOAD_TYPES, NewsDesk
 from rag.web import render
 
@@ -40,6 +40,14 @@ def _doc_rows(docs: list[DocRecord]) -> list[list[Any]]:
 
 def _doc_choices(docs: list[DocRecord]) -> list[tuple[str, str]]:
     return [(f"{r.title[:60]} ({r.doc_id})", r.doc_id) for r in docs]
+
+
+def _story_choices(stories: list[Story]) -> list[tuple[str, str]]:
+    """"All articles" first, then each story as "label (n articles, outlets)"."""
+    def name(s: Story) -> str:
+        outlets = f", {', '.join(s.outlets[:3])}" if s.outlets else ""
+        return f"{s.label[:60]} ({len(s.doc_ids)} articles{outlets})"
+    return [("All articles", "")] + [(name(s), s.story_id) for s in stories]
 
 
 def _gr_progress(progress: gr.Progress) -> Callable[..., None]:
@@ -79,7 +87,7 @@ def build_app(b: NewsDesk) -> gr.Blocks:
                     brief_tab = _brief_tab(b)
             with gr.Column(scale=2):
                 docs = _documents_panel(b)
-        chat["run"](docs["filter"])
+        chat["run"](docs["filter"], docs["story"])
         brief_tab["run"](docs["filter"])
         demo.load(docs["refresh"], docs["inputs"], docs["outputs"], api_visibility="private", queue=False)
     demo.queue(default_concurrency_limit=1, api_open=False)  # one generation at a time; others see their place
@@ -105,9 +113,9 @@ def _chat_tab(b: NewsDesk) -> dict[str, Any]:
         max_tokens = gr.Slider(16, 1024, value=s.max_tokens, step=16, label="Max answer tokens")
 
     def respond(message: str, shown: list, history: list, doc_ids: list, k_: float, temp: float,
-                max_tok: float) -> Iterator[tuple[list, list, str]]:
+                max_tok: float, story: str | None = None) -> Iterator[tuple[list, list, str]]:
         try:
-            events = b.ask_stream(message, [tuple(p) for p in history], doc_ids, k_, temp, max_tok)
+            events = b.ask_stream(message, [tuple(p) for p in history], doc_ids, k_, temp, max_tok, story or None)
         except RagError as e:
             raise user_error(str(e)) from None
         shown = shown + [{"role": "user", "content": render.user_html(message, s.max_question_chars)},
@@ -140,9 +148,9 @@ def _chat_tab(b: NewsDesk) -> dict[str, Any]:
     model.input(switch, model, [model_status, model], concurrency_id=MODEL, api_visibility="private")
     clear.click(lambda: ([], []), None, [bot, pairs], queue=False, api_visibility="private")
 
-    def wire(doc_filter: gr.CheckboxGroup) -> None:
+    def wire(doc_filter: gr.CheckboxGroup, story: gr.Dropdown) -> None:
         for trigger in (send.click, question.submit):
-            trigger(respond, [question, bot, pairs, doc_filter, k, temperature, max_tokens], [bot, pairs, question],
+            trigger(respond, [question, bot, pairs, doc_filter, k, temperature, max_tokens, story], [bot, pairs, question],
                     concurrency_id=MODEL, api_visibility="private", show_progress_on=[bot])
     return {"run": wire}
 
@@ -174,6 +182,8 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
     with gr.Row():
         publisher = gr.Textbox(label="Publisher", placeholder="e.g. BBC", elem_id="rag-publisher", scale=1)
         title_word = gr.Textbox(label="Word in title", placeholder="e.g. talks", elem_id="rag-title", scale=1)
+    story = gr.Dropdown([("All articles", "")], value="", label="Story (the chat uses only its articles)",
+                        elem_id="rag-story")
     doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
     table = gr.Dataframe(headers=["title", "publisher", "date", "chunks", "doc id"], interactive=False,
                          datatype=["str", "str", "str", "number", "str"], wrap=True, elem_id="rag-docs",
@@ -187,12 +197,18 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
     status = gr.Markdown()
     report = gr.JSON(visible=False)
 
-    def refresh(selected: list | None = None, publisher_: str = "", title_: str = "") -> tuple[list, Any, Any]:
+    def refresh(selected: list | None = None, publisher_: str = "", title_: str = "", story_: str | None = ""
+                ) -> tuple[list, Any, Any, Any]:
         shown = b.sources(publisher=publisher_ or None, title=title_ or None)
+        stories = b.stories(publisher=publisher_ or None)
+        known = {s.story_id: s for s in stories}
+        if story_ and story_ in known:  # the table and the ticks show the chosen story's articles only
+            shown = [r for r in shown if r.doc_id in known[story_].doc_ids]
         ids = {r.doc_id for r in shown}
         keep = [d for d in selected or [] if d in ids]
         choices = _doc_choices(shown)
-        return _doc_rows(shown), gr.update(choices=choices, value=keep), gr.update(choices=choices, value=None)
+        return (_doc_rows(shown), gr.update(choices=choices, value=keep), gr.update(choices=choices, value=None),
+                gr.update(choices=_story_choices(stories), value=story_ if story_ in known else ""))
 
     def upload(paths: list | None, progress: gr.Progress = gr.Progress()) -> dict[str, Any]:
         if not paths:
@@ -204,7 +220,7 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
             raise user_error("choose an article to remove")
         return f"Removed `{render.md_escape(b.remove(doc_id))}`."
 
-    outputs, inputs = [table, doc_filter, victim], [doc_filter, publisher, title_word]
+    outputs, inputs = [table, doc_filter, victim, story], [doc_filter, publisher, title_word, story]
     add.click(_guard(upload), files, report, api_name="upload", concurrency_id=INDEX, show_progress_on=[status]
               ).success(lambda r: (render.report_markdown(r or {}), None), report, [status, files],
                         api_visibility="private"
@@ -213,22 +229,24 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
                ).then(refresh, inputs, outputs, api_visibility="private")
     for box in (publisher, title_word):
         box.submit(_guard(refresh), inputs, outputs, api_visibility="private", queue=False)
-    return {"filter": doc_filter, "refresh": _guard(refresh), "inputs": inputs, "outputs": outputs}
+    story.input(_guard(refresh), inputs, outputs, api_visibility="private", queue=False)
+    return {"filter": doc_filter, "story": story, "refresh": _guard(refresh), "inputs": inputs, "outputs": outputs}
 
 
 def _api(b: NewsDesk) -> None:
     """The named endpoints for gradio_client (see the module docstring)."""
 
-    def ask(question: str, doc_ids: list[str] | str | None = None, k: int | None = None) -> dict[str, Any]:
-        """Answer a question; returns the JSON of `rag ask --json`."""
-        return answer_json(b.ask(question, doc_ids=doc_ids, k=k))
+    def ask(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
+            story: str | None = None) -> dict[str, Any]:
+        """Answer a question (only from one story's articles when `story` is given); the JSON of `rag ask --json`."""
+        return answer_json(b.ask(question, doc_ids=doc_ids, k=k, story=story or None))
 
-    def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None
-                   ) -> Iterator[dict[str, Any]]:
+    def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
+                   story: str | None = None) -> Iterator[dict[str, Any]]:
         """Stream {"text": raw text so far, "done": false}, then {"text": verified, "done": true, "answer": {...}}."""
         text = ""
         try:
-            for event in b.ask_stream(question, doc_ids=doc_ids, k=k):
+            for event in b.ask_stream(question, doc_ids=doc_ids, k=k, story=story or None):
                 if isinstance(event, Token):
                     text += event.text
                     yield {"text": text, "done": False}
@@ -241,6 +259,10 @@ def _api(b: NewsDesk) -> None:
         """The indexed articles, as `rag sources --json [--publisher P] [--title WORD]`."""
         return [r.as_dict() for r in b.sources(publisher=publisher or None, title=title or None)]
 
+    def stories(since: str | None = None, publisher: str | None = None) -> list[dict[str, Any]]:
+        """The stories, as `rag stories --json [--since DATE] [--publisher P]`."""
+        return [s.as_dict() for s in b.stories(since=since or None, publisher=publisher or None)]
+
     def remove(doc_id: str) -> dict[str, Any]:
         """Remove an article by doc id."""
         return {"removed": b.remove(doc_id)}
@@ -252,6 +274,7 @@ def _api(b: NewsDesk) -> None:
     gr.api(_guard(ask), api_name="ask", concurrency_id=MODEL)
     gr.api(ask_stream, api_name="ask_stream", concurrency_id=MODEL)
     gr.api(_guard(sources), api_name="sources", concurrency_limit=None)
+    gr.api(_guard(stories), api_name="stories", concurrency_id=INDEX)
     gr.api(_guard(remove), api_name="remove", concurrency_id=INDEX)
     gr.api(_guard(brief), api_name="brief", concurrency_id=MODEL)
 
