@@ -111,6 +111,8 @@ def test_upload_refuses_server_paths_the_client_did_not_upload(served):
         event = http.post(f"{base}/call/upload", json={"data": [[secret]]}).json()["event_id"]
         stream = http.get(f"{base}/call/upload/{event}").text
     assert "event: error" in stream
+    error = stream.split("event: error", 1)[1]
+    assert "null" not in error.split("\n")[1] and "/etc/hostname" in error, stream  # it says what was wrong
     assert "hostname" not in {d.doc_id for d in served[3].documents().values()}
 
 

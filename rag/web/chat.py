@@ -324,7 +324,7 @@ def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tupl
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
-                    quiet=quiet, ssr_mode=False, show_error=False, max_file_size=desk.max_bytes,
+                    quiet=quiet, ssr_mode=False, show_error=True, max_file_size=desk.max_bytes,
                     theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
     except (OSError, httpx.HTTPError) as e:
         raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
