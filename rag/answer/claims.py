@@ -24,7 +24,9 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–]|-
 _AUX = frozenset("will would must can could may might should shall to did does do has have had".split())
 _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
-_ROLE_WINDOW = 12  # tokens between a name and the verb it is the doer or done-to of
+_ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
+_PRONOUNS = frozenset("he she they it we i".split())
+_COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())
 _DEMONYM_SUFFIXES = ("ian", "ean", "an", "n", "i", "ese", "ish", "ic")
 
 
@@ -36,8 +38,9 @@ class Tok:
     punct: bool
 
 
-def tokens(text: str) -> list[Tok]:
-    """Tokens of canonical text; a capitalised first word counts as a name when it is not a stopword."""
+def tokens(text: str, names: frozenset[str] = frozenset()) -> list[Tok]:
+    """Tokens of canonical text; a capitalised first word is a name when it is in `names`, an acronym or
+    a demonym."""
     out: list[Tok] = []
     for i, raw in enumerate(_TOKEN.findall(normalise(text))):
         if not (raw[0].isalnum()):
@@ -46,7 +49,7 @@ def tokens(text: str) -> list[Tok]:
         low = raw.lower()
         low = low[:-2] if low.endswith("'s") else low
         cap = raw[0].isupper() and low not in STOPWORDS
-        out.append(Tok(raw, low, cap and (i > 0 or raw.isupper() or low in DEMONYMS), False))
+        out.append(Tok(raw, low, cap and (i > 0 or raw.isupper() or low in DEMONYMS or low in names), False))
     return out
 
 
@@ -79,26 +82,29 @@ def same_word(a: str, b: str) -> bool:
     return bool(syn) and any(b == s or (len(s) >= 4 and b.startswith(s)) or related(b, s) for s in syn)
 
 
-def _negated(toks: list[Tok]) -> set[int]:
-    """Indices of the tokens under a negation cue."""
-    out: set[int] = set()
+def _negated(toks: list[Tok]) -> dict[int, int]:
+    """Token index -> index of the negation cue it is under."""
+    out: dict[int, int] = {}
     for i, t in enumerate(toks):
         cue = t.low in NEGATIONS or any(t.low == a and i + 1 < len(toks) and toks[i + 1].low == b
                                         for a, b in NEGATION_PHRASES)
         if not cue or (i == 0 and t.low == "no" and len(toks) > 1 and toks[1].punct):  # "No, ..." answers
+            continue
+        if t.low == "no" and i + 1 < len(toks) and toks[i + 1].low in _COMPARATIVES:  # "no later than"
             continue
         scope = []
         for j in range(i + 1, min(len(toks), i + 1 + _NEG_WINDOW)):
             if toks[j].punct or (toks[j].low in SCOPE_ENDS and j > i + 1):
                 break
             scope.append(j)
-        if not any(not toks[j].low in STOPWORDS for j in scope):  # "... does not." looks back
+        if not any(toks[j].low not in STOPWORDS for j in scope):  # "... does not." looks back
             scope = []
             for j in range(i - 1, -1, -1):
                 if toks[j].punct:
                     break
                 scope.append(j)
-        out |= set(scope)
+        for j in scope:
+            out.setdefault(j, i)
     return out
 
 
@@ -107,10 +113,17 @@ def _un(word: str, other: list[Tok]) -> bool:
     return word.startswith("un") and len(word) > 5 and any(t.low == word[2:] for t in other)
 
 
-def negation_flip(claim: str, evidence: str) -> bool:
+def _asserted(toks: list[Tok], j: int, neg: dict[int, int], verbs: dict[int, bool]) -> bool:
+    """Whether the negation over token j bears on what is asserted: j is a verb or predicate, or it
+    comes right after the cue ("without a major agreement"); a noun deep in the scope does not."""
+    return j in neg and (j in verbs or j - neg[j] <= 3)
+
+
+def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()) -> bool:
     """The claim asserts what the evidence negates, or negates what it asserts, or uses an antonym."""
-    c, e = tokens(claim), tokens(evidence)
+    c, e = tokens(claim, names), tokens(evidence)
     c_neg, e_neg = _negated(c), _negated(e)
+    c_verbs, e_verbs = _verbs(c), _verbs(e)
     c_flag = e_flag = False
     for i, t in enumerate(c):
         if t.punct or t.low in STOPWORDS or t.low in NEGATIONS or len(t.low) < 3:
@@ -119,12 +132,11 @@ def negation_flip(claim: str, evidence: str) -> bool:
         if not hits:
             if _un(t.low, e) or any(_un(u.low, [t]) for u in e):
                 return True
-            if any(a in ANTONYMS and b in ANTONYMS[a] for u in e for a in (t.low,) for b in (u.low,)) and \
-                    not any(u.low == t.low for u in e):
+            if t.low in ANTONYMS and any(u.low in ANTONYMS[t.low] for u in e):
                 return True
             continue
-        c_flag |= i in c_neg
-        e_flag |= any(j in e_neg for j in hits)
+        c_flag |= _asserted(c, i, c_neg, c_verbs)
+        e_flag |= any(_asserted(e, j, e_neg, e_verbs) for j in hits)
     return c_flag != e_flag
 
 
@@ -135,41 +147,75 @@ def _verbs(toks: list[Tok]) -> dict[int, bool]:
         if t.punct or t.name or t.low in STOPWORDS or t.low in _AUX or t.low[0].isdigit():
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
-        if t.low.endswith(("ed", "en", "wn")) or any(b in _AUX for b in before):
+        if t.low.endswith(("ed", "en", "wn")) or any(b in _AUX or b in _BE or b in NEGATIONS for b in before):
             out[i] = any(b in _BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
     return out
 
 
-def _roles(toks: list[Tok], at: int, passive: bool) -> dict[str, str]:
-    """name -> "doer" / "done" for the names within reach of the verb at `at`."""
-    out: dict[str, str] = {}
-    for j, t in enumerate(toks):
-        if not t.name or abs(j - at) > _ROLE_WINDOW:
-            continue
-        if j < at:
-            role = "done" if passive else "doer"
-        else:
-            by = any(toks[k].low in ("by", "with") for k in range(at + 1, j))
-            role = "doer" if passive and by else "done"
-        if out.get(t.low, role) != role:
-            out[t.low] = "both"
-        else:
-            out[t.low] = role
-    return out
+def _chain_end(toks: list[Tok], j: int) -> int:
+    while j + 1 < len(toks) and toks[j + 1].name:
+        j += 1
+    return j
 
 
-def role_conflict(claim: str, evidence: str) -> bool:
-    """A name does the shared verb in one text and undergoes it in the other."""
-    c, e = tokens(claim), tokens(evidence)
+def _subject(toks: list[Tok]) -> str | None:
+    """The sentence's first name (its end: "Stephen Hadley" -> "hadley"), when it opens the sentence."""
+    for j, t in enumerate(toks[:3]):
+        if t.name or (j == 0 and t.text[:1].isupper() and t.low not in STOPWORDS):
+            return toks[_chain_end(toks, j)].low
+    return None
+
+
+def _skippable(t: Tok, budget: list[int]) -> bool:
+    """Tokens between a name and its verb: function words, auxiliaries, adverbs, up to 2 nouns."""
+    if t.punct or t.name:
+        return False
+    if t.low in STOPWORDS or t.low in _AUX or t.low.endswith("ly"):
+        return True
+    budget[0] -= 1
+    return budget[0] >= 0
+
+
+def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str | None]:
+    """(the name doing the verb at `at`, the name it is done to), by position and voice; a pronoun
+    subject stands for the sentence's first name ("Bao said he stepped forward")."""
+    before = after = by = None
+    k, budget = at - 1, [2]
+    while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS and _skippable(toks[k], budget):
+        k -= 1
+    if k >= 0 and toks[k].name:
+        before = toks[k].low
+    elif k >= 0 and toks[k].low in _PRONOUNS:
+        before = _subject(toks[:k])
+    elif k < 0 or toks[k].punct:  # "Boeing, which had won ..., must hand": the sentence's subject
+        before = _subject(toks)
+    k, budget = at + 1, [2]
+    while k < len(toks) and k - at <= _ROLE_REACH and _skippable(toks[k], budget):
+        if toks[k].low in ("by", "with") and k + 1 < len(toks) and toks[k + 1].name:
+            by = toks[_chain_end(toks, k + 1)].low
+            break
+        k += 1
+    if by is None and k < len(toks) and toks[k].name:
+        after = toks[_chain_end(toks, k)].low
+    if passive or (by and toks[at].low.endswith(("ed", "en", "wn"))):  # "talks, facilitated by Oman"
+        return by, before
+    return before, after
+
+
+def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()) -> bool:
+    """The shared verb has another doer in the source, or a name's role is swapped (passive counted)."""
+    c, e = tokens(claim, names), tokens(evidence)
     cv, ev = _verbs(c), _verbs(e)
     for i, passive in cv.items():
         hits = [j for j in ev if same_word(c[i].low, e[j].low)]
         if len(hits) != 1 or sum(same_word(c[i].low, c[k].low) for k in cv) != 1:
             continue
-        cr, er = _roles(c, i, passive), _roles(e, hits[0], ev[hits[0]])
-        for name, role in cr.items():
-            other = [r for n, r in er.items() if same_name(name, n)]
-            if role != "both" and other and all(r not in (role, "both") for r in other):
+        c_doer, c_done = _doer_done(c, i, passive)
+        e_doer, e_done = _doer_done(e, hits[0], ev[hits[0]])
+        for mine, theirs, other in ((c_doer, e_doer, e_done), (c_done, e_done, e_doer)):
+            if mine and theirs and not same_name(mine, theirs):  # another doer: an entity in the wrong slot
+                return True
+            if mine and other and same_name(mine, other) and not (theirs and same_name(mine, theirs)):
                 return True
     return False
 

@@ -32,6 +32,10 @@ KEY_TERM_CAP = SUPPORT_THRESHOLD / 2  # the score when a number, date or name is
 # found), 1 split names and ages off their sentence.
 MIN_CLAUSE_WORDS = 2
 _IGNORED = FRAMING | PUBLICATION  # words about the sources, not about the world
+# Endings of common words (lawmakers, unlike, shares, approved): a first word shaped so is not taken
+# for a name unless the source or question writes it capitalised mid-sentence.
+_COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")
+_YES_NO = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)\b", re.I)
 _INCOMPLETE = re.compile(r"\b(?:in|on|at|of|to|the|a|an|was|were|is|are|by|for|with|and|or|from)\W*$", re.I)
 
 
@@ -102,13 +106,19 @@ def _found(word: str, name: bool, prep: Prepared) -> set[int]:
     return hits
 
 
-def _names(sentence: str, prep: Prepared) -> set[str]:
-    """Key terms that are not numbers, plus a capitalised first word the source never writes in lower case."""
+def _names(sentence: str, prep: Prepared, question: str = "") -> set[str]:
+    """Key terms that are not numbers, plus a first word that looks like a name: written capitalised
+    inside the source or the question, or unknown there and shaped like a name ("Sophos", "Latvia's")."""
     terms = {t for t in key_terms(sentence) if not t[0].isdigit()}
     toks = claims.tokens(sentence)
-    if toks and toks[0].text[0].isupper() and toks[0].low not in STOPWORDS | _IGNORED and len(toks[0].low) > 1 \
-            and toks[0].low not in prep.lower and not toks[0].text.isupper():
-        terms.add(toks[0].low)
+    if not toks or not toks[0].text[0].isupper() or toks[0].text.isupper() or len(toks[0].low) < 2 \
+            or toks[0].low in STOPWORDS | _IGNORED or toks[0].low in prep.lower:
+        return terms
+    first = toks[0].low
+    inside = first in prep.where or first in {t.low for t in claims.tokens(question)[1:] if t.name}
+    possessive = toks[0].text.lower().endswith("'s")
+    if inside or possessive or (len(toks) > 1 and toks[1].name) or not _COMMON.search(first):
+        terms.add(first)
     return terms
 
 
@@ -128,15 +138,19 @@ def _quote(found: list[set[int]], text: str, prep: Prepared) -> tuple[str, int, 
     return " ".join(text[start:end].split()), start, best
 
 
-def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]) -> Assessment | None:
-    """One claim (sentence or clause) against a source; None when it asserts nothing checkable."""
+def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False
+           ) -> Assessment | None:
+    """One claim (sentence or clause) against a source; None when it asserts nothing checkable.
+
+    A whole sentence is scored on the words the question did not supply (unless the question is a
+    yes/no one, whose answer repeats it); a clause on all its words, since a clause may be short."""
     words = content_words(claim) - _IGNORED
-    names = _names(claim, prep)
+    names = _names(claim, prep, question)
     terms = {t for t in key_terms(claim) if t[0].isdigit()} | names
     if not words and not terms:
         return None
     found = {w: _found(w, w in names, prep) for w in words | terms}
-    new = {w for w in words if not any(claims.same_word(w, a) for a in asked)}
+    new = {w for w in words if clause or _YES_NO.search(question) or not any(claims.same_word(w, a) for a in asked)}
     if asked and not new:  # only echoes the question
         return None
     new = new or words
@@ -149,9 +163,10 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
         iw = content_words(item) - _IGNORED
         if iw and sum(bool(_found(w, w in names, prep)) for w in iw) / len(iw) < 0.5:
             score = min(score, KEY_TERM_CAP)
-    quote, offset, (i, j) = _quote([f for w, f in found.items() if w in new or w in terms], text, prep)
+    quote, offset, (i, j) = _quote(list(found.values()), text, prep)
     evidence = " ".join(prep.texts[i:j + 1])
-    if claims.negation_flip(claim, evidence) or claims.role_conflict(claim, evidence) \
+    frozen = frozenset(names)
+    if claims.negation_flip(claim, evidence, frozen) or claims.role_conflict(claim, evidence, frozen) \
             or claims.number_conflict(claim, prep.whole) or claims.name_slot_conflict(claim, prep.whole, names):
         score = 0.0
     return Assessment(score, quote, offset)
@@ -174,23 +189,17 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
     if len(parts) < 2:
         return whole
     dropped: list[str] = []
-    kept = [whole.score]
-    first = True
+    kept: list[float] = []
     for part in parts:
         canon = canonical(part)
         if len((content_words(canon) - _IGNORED) - asked) < MIN_CLAUSE_WORDS:
             continue
-        got = _score(canon, question, text, prep, asked)
+        got = _score(canon, question, text, prep, asked, clause=True)
         if got is None:
             continue
-        if got.score < SUPPORT_THRESHOLD:
-            if first:
-                return Assessment(min(whole.score, got.score), whole.quote, whole.offset)
-            dropped.append(part)
-        else:
-            kept.append(got.score)
-        first = False
+        (kept.append(got.score) if got.score >= SUPPORT_THRESHOLD else dropped.append(part))
     if not dropped:
         return whole
-    return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped),
-                      min(kept[1:]) if len(kept) > 1 else whole.score)
+    if not kept:
+        return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)
+    return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
