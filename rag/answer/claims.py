@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text.lexicon import ANTONYMS, DEMONYMS, LIST_CUES, NEGATION_PHRASES, NEGATIONS, SCOPE_ENDS, SYNONYMS
-from rag.text.words import STOPWORDS, normalise, related
+from rag.text.words import CALENDAR, STOPWORDS, normalise, related
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–]|--| - ")
 _AUX = frozenset("will would must can could may might should shall to did does do has have had".split())
 _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
+_ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
 _PRONOUNS = frozenset("he she they it we i".split())
 _COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())
 _DEMONYM_SUFFIXES = ("ian", "ean", "an", "n", "i", "ese", "ish", "ic")
@@ -144,7 +145,8 @@ def _verbs(toks: list[Tok]) -> dict[int, bool]:
     """Positions of verb-like tokens -> passive? (an -ed/-en word, or a word after an auxiliary)."""
     out: dict[int, bool] = {}
     for i, t in enumerate(toks):
-        if t.punct or t.name or t.low in STOPWORDS or t.low in _AUX or t.low[0].isdigit():
+        if t.punct or t.name or t.low in STOPWORDS or t.low in _AUX or t.low[0].isdigit() \
+                or t.low.endswith("ly") or t.low in _ADVERBS:
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
         if t.low.endswith(("ed", "en", "wn")) or any(b in _AUX or b in _BE or b in NEGATIONS for b in before):
@@ -202,8 +204,10 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
     return before, after
 
 
-def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()) -> bool:
-    """The shared verb has another doer in the source, or a name's role is swapped (passive counted)."""
+def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset(),
+                  asked: frozenset[str] = frozenset()) -> bool:
+    """The shared verb has another doer in the source, or a name's role is swapped (passive counted).
+    A doer the question named (`asked`) is the user's wording, not a claim: only a swap counts there."""
     c, e = tokens(claim, names), tokens(evidence)
     cv, ev = _verbs(c), _verbs(e)
     for i, passive in cv.items():
@@ -212,11 +216,12 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
             continue
         c_doer, c_done = _doer_done(c, i, passive)
         e_doer, e_done = _doer_done(e, hits[0], ev[hits[0]])
+        if c_doer and e_doer and not same_name(c_doer, e_doer) and c_doer not in asked \
+               :  # another doer: the wrong entity
+            return True
         for mine, theirs, other in ((c_doer, e_doer, e_done), (c_done, e_done, e_doer)):
-            if mine and theirs and not same_name(mine, theirs):  # another doer: an entity in the wrong slot
-                return True
             if mine and other and same_name(mine, other) and not (theirs and same_name(mine, theirs)):
-                return True
+                return True  # swapped
     return False
 
 
@@ -257,41 +262,72 @@ def number_conflict(claim: str, evidence: str) -> bool:
     return False
 
 
+def _chain(toks: list[Tok], i: int) -> tuple[int, int]:
+    """(first, last) index of the run of name tokens holding i."""
+    lo, hi = i, i
+    while lo > 0 and toks[lo - 1].name:
+        lo -= 1
+    while hi + 1 < len(toks) and toks[hi + 1].name:
+        hi += 1
+    return lo, hi
+
+
 def _neighbour(toks: list[Tok], i: int, step: int) -> int | None:
-    """The next non-stopword token from `i` in direction `step`, skipping the rest of a name."""
-    j = i + step
-    while 0 <= j < len(toks) and toks[j].name and j - step >= 0 and toks[j - step].name and abs(j - i) == 1:
-        j += step  # "Dennis Hastert": the neighbour of "Hastert" is not "Dennis"
-    while 0 <= j < len(toks) and toks[j].low in STOPWORDS and not toks[j].punct:
+    """The word next to the name at i in direction `step`, past the rest of the name and function words:
+    a common word, or a name joined by "of" ("Hastert of Texas")."""
+    lo, hi = _chain(toks, i)
+    j = hi + 1 if step > 0 else lo - 1
+    skipped: list[str] = []
+    while 0 <= j < len(toks) and toks[j].low in STOPWORDS and not toks[j].punct and not toks[j].name:
+        skipped.append(toks[j].low)
         j += step
-    if 0 <= j < len(toks) and not toks[j].punct and abs(j - i) <= 3:
-        return j
-    return None
+    if not 0 <= j < len(toks) or toks[j].punct or abs(j - i) > 4 or toks[j].low in CALENDAR:
+        return None
+    if toks[j].name and skipped != ["of"]:
+        return None
+    return j
 
 
 def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
     """A name of `names` sits next to a word that, in the source, has another name in that place."""
-    c, e = tokens(claim), tokens(evidence)
+    c, e = tokens(claim, frozenset(names)), tokens(evidence)
     for i, t in enumerate(c):
-        if not t.name or t.low not in names:
+        if not t.name or t.low not in names or t.low in CALENDAR:
             continue
+        lo, hi = _chain(c, i)
+        mine_chain = {c[x].low for x in range(lo, hi + 1)}
         for step in (-1, 1):
             k = _neighbour(c, i, step)
-            if k is None or c[k].name == t.name and c[k].name and abs(k - i) == 1:
+            if k is None:
                 continue
             word, others, mine = c[k].low, set(), False
             for j, u in enumerate(e):
                 if u.punct or not (u.low == word or (not u.name and not c[k].name and same_word(word, u.low))):
                     continue
-                m = _neighbour(e, j, -step)
-                if m is not None and e[m].name:
-                    if same_name(t.low, e[m].low):
-                        mine = True
-                    else:
-                        others.add(e[m].low)
-            if others and not mine and not any(t.low == u.low for u in e):
+                m = _name_beside(e, j, -step)
+                if m is None:
+                    continue
+                a, b = _chain(e, m)
+                theirs = {e[x].low for x in range(a, b + 1)}
+                if any(same_name(x, y) for x in mine_chain for y in theirs):
+                    mine = True
+                else:
+                    others |= theirs
+            if others and not mine:
                 return True
     return False
+
+
+def _name_beside(toks: list[Tok], j: int, step: int) -> int | None:
+    """The name next to the word at j in direction `step`, past function words ("of", "the")."""
+    k = j + step
+    skipped: list[str] = []
+    while 0 <= k < len(toks) and toks[k].low in STOPWORDS and not toks[k].punct and not toks[k].name:
+        skipped.append(toks[k].low)
+        k += step
+    if 0 <= k < len(toks) and toks[k].name and abs(k - j) <= 4 and toks[k].low not in CALENDAR:
+        return k
+    return None
 
 
 def clauses(sentence: str) -> list[str]:

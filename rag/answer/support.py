@@ -150,14 +150,13 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if not words and not terms:
         return None
     found = {w: _found(w, w in names, prep) for w in words | terms}
-    new = {w for w in words if clause or _YES_NO.search(question) or not any(claims.same_word(w, a) for a in asked)}
-    if asked and not new:  # only echoes the question
+    new = words if clause else {w for w in words if not any(claims.same_word(w, a) for a in asked)}
+    if asked and not new and not _YES_NO.search(question):  # only echoes the question
         return None
     new = new or words
     score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0
     missing = {t for t in terms if not found[t]}
-    q_canon = canonical(question).lower()
-    if any(t not in asked and t not in q_canon.split() for t in missing):
+    if any(not any(t == a or claims.same_name(t, a) for a in asked) for t in missing):
         score = min(score, KEY_TERM_CAP)
     for item in claims.list_items(claim):  # every listed item must be there
         iw = content_words(item) - _IGNORED
@@ -166,7 +165,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     quote, offset, (i, j) = _quote(list(found.values()), text, prep)
     evidence = " ".join(prep.texts[i:j + 1])
     frozen = frozenset(names)
-    if claims.negation_flip(claim, evidence, frozen) or claims.role_conflict(claim, evidence, frozen) \
+    if claims.negation_flip(claim, evidence, frozen) or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
             or claims.number_conflict(claim, prep.whole) or claims.name_slot_conflict(claim, prep.whole, names):
         score = 0.0
     return Assessment(score, quote, offset)
