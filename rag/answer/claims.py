@@ -26,6 +26,7 @@ _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
+_RELATIVES = frozenset("who which that".split())
 _PRONOUNS = frozenset("he she they it we i".split())
 _COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())
 _DEMONYM_SUFFIXES = ("ian", "ean", "an", "n", "i", "ese", "ish", "ic")
@@ -127,7 +128,7 @@ def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()
     c_verbs, e_verbs = _verbs(c), _verbs(e)
     c_flag = e_flag = False
     for i, t in enumerate(c):
-        if t.punct or t.low in STOPWORDS or t.low in NEGATIONS or len(t.low) < 3:
+        if t.punct or t.name or t.low in STOPWORDS or t.low in NEGATIONS or len(t.low) < 3:
             continue
         hits = [j for j, u in enumerate(e) if not u.punct and u.low not in STOPWORDS and same_word(t.low, u.low)]
         if not hits:
@@ -138,7 +139,18 @@ def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()
             continue
         c_flag |= _asserted(c, i, c_neg, c_verbs)
         e_flag |= any(_asserted(e, j, e_neg, e_verbs) for j in hits)
+        if _only(e, hits) and not any(u.low == "only" for u in c) and len(c) > 2:
+            extra = [u for u in c[i + 1:] if _content(u) or u.name]
+            if any(not any(same_word(u.low, w.low) for w in e) for u in extra):
+                return True  # "would only target the rebels" against "would target forces as well as the rebels"
+    if e_flag and not c_flag and c_neg:  # the claim negates too, in its own words
+        return False
     return c_flag != e_flag
+
+
+def _only(toks: list[Tok], hits: list[int]) -> bool:
+    """A verb of `hits` comes right after "only" ("would only target")."""
+    return any(j > 0 and toks[j - 1].low == "only" for j in hits)
 
 
 def _verbs(toks: list[Tok]) -> dict[int, bool]:
@@ -183,14 +195,19 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
     subject stands for the sentence's first name ("Bao said he stepped forward")."""
     before = after = by = None
     k, budget = at - 1, [2]
-    while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS and _skippable(toks[k], budget):
+    while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS | _RELATIVES \
+            and _skippable(toks[k], budget):
+        k -= 1
+    if k >= 0 and toks[k].low in _RELATIVES:  # "Barghouti, who is serving": the name before "who"
+        k -= 1 + (k > 0 and toks[k - 1].punct)
+    if k >= 0 and toks[k].low == ")" and k >= 1 and toks[k - 1].name:  # "Bureau (ATSB) will lead"
         k -= 1
     if k >= 0 and toks[k].name:
         before = toks[k].low
     elif k >= 0 and toks[k].low in _PRONOUNS:
         before = _subject(toks[:k])
-    elif k < 0 or toks[k].punct:  # "Boeing, which had won ..., must hand": the sentence's subject
-        before = _subject(toks)
+    elif k >= 0 and toks[k].punct:  # "Boeing, which had won ..., must hand": the sentence's subject
+        before = _subject(toks[:k])
     k, budget = at + 1, [2]
     while k < len(toks) and k - at <= _ROLE_REACH and _skippable(toks[k], budget):
         if toks[k].low in ("by", "with") and k + 1 < len(toks) and toks[k + 1].name:
@@ -272,62 +289,79 @@ def _chain(toks: list[Tok], i: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _neighbour(toks: list[Tok], i: int, step: int) -> int | None:
-    """The word next to the name at i in direction `step`, past the rest of the name and function words:
-    a common word, or a name joined by "of" ("Hastert of Texas")."""
-    lo, hi = _chain(toks, i)
-    j = hi + 1 if step > 0 else lo - 1
+def _walk(toks: list[Tok], j: int, step: int) -> tuple[int, tuple[str, ...]]:
+    """From j, past function words in direction `step`: (where it stops, the words passed)."""
     skipped: list[str] = []
     while 0 <= j < len(toks) and toks[j].low in STOPWORDS and not toks[j].punct and not toks[j].name:
         skipped.append(toks[j].low)
         j += step
+    return j, tuple(skipped)
+
+
+def _neighbour(toks: list[Tok], i: int, step: int) -> tuple[int, tuple[str, ...]] | None:
+    """The word next to the name at i in direction `step`, past the rest of the name and function words
+    (a common word, or a name joined by "of": "Hastert of Texas"), and the function words passed."""
+    lo, hi = _chain(toks, i)
+    j, skipped = _walk(toks, hi + 1 if step > 0 else lo - 1, step)
     if not 0 <= j < len(toks) or toks[j].punct or abs(j - i) > 4 or toks[j].low in CALENDAR:
         return None
-    if toks[j].name and skipped != ["of"]:
+    if toks[j].name and skipped != ("of",):
         return None
-    return j
+    return j, skipped
+
+
+def _names_near(toks: list[Tok], j: int, step: int) -> tuple[set[str], set[str]]:
+    """(the first name chain beside the word at j, when only function words lie between; every name
+    within 5 tokens, stopping at punctuation)."""
+    k, _ = _walk(toks, j + step, step)
+    first: set[str] = set()
+    if 0 <= k < len(toks) and toks[k].name and toks[k].low not in CALENDAR:
+        lo, hi = _chain(toks, k)
+        first = {toks[x].low for x in range(lo, hi + 1)}
+    near: set[str] = set()
+    k = j + step
+    while 0 <= k < len(toks) and abs(k - j) <= 5 and not toks[k].punct:
+        if toks[k].name:
+            near.add(toks[k].low)
+        k += step
+    return first, near
+
+
+def _slot_taken(c: list[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: list[Tok]) -> bool:
+    """The word c[k] has, in the source, another name in the place where the claim puts `mine`."""
+    others, found = set(), False
+    for j, u in enumerate(e):
+        if u.punct or not (u.low == c[k].low or (not u.name and not c[k].name and same_word(c[k].low, u.low))):
+            continue
+        first, near = _names_near(e, j, -step)
+        if any(same_name(x, y) for x in mine for y in near):
+            found = True
+        elif first and sorted(_walk(e, j - step, -step)[1]) == sorted(rel):
+            others |= first
+    return bool(others) and not found
 
 
 def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
-    """A name of `names` sits next to a word that, in the source, has another name in that place."""
+    """A name of `names` sits next to a word that, in the source, has another name in that place
+    ("Hastert of Texas" / "Hastert of Illinois"; "the envoy was Araghchi" / "envoy Steve Witkoff")."""
     c, e = tokens(claim, frozenset(names)), tokens(evidence)
     for i, t in enumerate(c):
         if not t.name or t.low not in names or t.low in CALENDAR:
             continue
         lo, hi = _chain(c, i)
-        mine_chain = {c[x].low for x in range(lo, hi + 1)}
+        mine = {c[x].low for x in range(lo, hi + 1)}
         for step in (-1, 1):
-            k = _neighbour(c, i, step)
-            if k is None:
-                continue
-            word, others, mine = c[k].low, set(), False
-            for j, u in enumerate(e):
-                if u.punct or not (u.low == word or (not u.name and not c[k].name and same_word(word, u.low))):
-                    continue
-                m = _name_beside(e, j, -step)
-                if m is None:
-                    continue
-                a, b = _chain(e, m)
-                theirs = {e[x].low for x in range(a, b + 1)}
-                if any(same_name(x, y) for x in mine_chain for y in theirs):
-                    mine = True
-                else:
-                    others |= theirs
-            if others and not mine:
+            got = _neighbour(c, i, step)
+            if got is not None and _slot_taken(c, got[0], step, got[1], mine, e):
                 return True
+        j, skipped = _walk(c, lo - 1, -1)
+        if skipped and skipped[0] in _BE:  # "the US special envoy at the talks was Abbas Araghchi"
+            for k in range(j, -1, -1):
+                if c[k].punct:
+                    break
+                if _content(c[k]) and _slot_taken(c, k, -1, (), mine, e):
+                    return True
     return False
-
-
-def _name_beside(toks: list[Tok], j: int, step: int) -> int | None:
-    """The name next to the word at j in direction `step`, past function words ("of", "the")."""
-    k = j + step
-    skipped: list[str] = []
-    while 0 <= k < len(toks) and toks[k].low in STOPWORDS and not toks[k].punct and not toks[k].name:
-        skipped.append(toks[k].low)
-        k += step
-    if 0 <= k < len(toks) and toks[k].name and abs(k - j) <= 4 and toks[k].low not in CALENDAR:
-        return k
-    return None
 
 
 def clauses(sentence: str) -> list[str]:
