@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.lexicon import ANTONYMS, DEMONYMS, LIST_CUES, NEGATION_PHRASES, NEGATIONS, SCOPE_ENDS, SYNONYMS
+from rag.text.lexicon import (ANTONYMS, DEMONYMS, HEDGES, LIST_CUES, NEGATION_PHRASES, NEGATIONS, ORDINALS, SCOPE_ENDS,
+                              SYNONYMS)
 from rag.text.words import CALENDAR, STOPWORDS, normalise, related
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–]|--| - ")
@@ -239,6 +240,34 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
         for mine, theirs, other in ((c_doer, e_doer, e_done), (c_done, e_done, e_doer)):
             if mine and other and same_name(mine, other) and not (theirs and same_name(mine, theirs)):
                 return True  # swapped
+    return False
+
+
+def hedge_dropped(claim: str, evidence: str) -> bool:
+    """The source hedges the shared verb ("is expected to last") and the claim hedges nothing."""
+    c, e = tokens(claim), tokens(evidence)
+    if any(t.low in HEDGES for t in c):
+        return False
+    verbs = _verbs(e)
+    for i, t in enumerate(e):
+        if t.low not in HEDGES:
+            continue
+        for j in range(i + 1, min(len(e), i + 5)):
+            if e[j].punct:
+                break
+            if j in verbs and any(not u.punct and same_word(u.low, e[j].low) for u in c):
+                return True
+    return False
+
+
+def ordinal_dropped(claim: str, evidence: str) -> bool:
+    """The source says "second-largest", the claim "largest"."""
+    c, e = tokens(claim), tokens(evidence)
+    for j in range(1, len(e)):
+        if e[j].low.endswith("est") and e[j - 1].low in ORDINALS:
+            for i, t in enumerate(c):
+                if t.low == e[j].low and (i == 0 or c[i - 1].low != e[j - 1].low):
+                    return True
     return False
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims
-from rag.text.lexicon import DEMONYMS, FRAMING, PUBLICATION, canonical, date_spellings
+from rag.text.lexicon import DEMONYMS, FRAMING, OPENERS, PUBLICATION, canonical, date_spellings
 from rag.text.sentences import sentence_spans
 from rag.text.words import STOPWORDS, content_words, key_terms
 
@@ -115,9 +115,11 @@ def _names(sentence: str, prep: Prepared, question: str = "") -> set[str]:
             or toks[0].low in STOPWORDS | _IGNORED or toks[0].low in prep.lower:
         return terms
     first = toks[0].low
+    if first in OPENERS or first.endswith("ly"):
+        return terms
     inside = first in prep.where or first in {t.low for t in claims.tokens(question)[1:] if t.name}
     possessive = toks[0].text.lower().endswith("'s")
-    if inside or possessive or (len(toks) > 1 and toks[1].name) or not _COMMON.search(first):
+    if inside or possessive or not _COMMON.search(first) or not _found(first, False, prep):
         terms.add(first)
     return terms
 
@@ -138,6 +140,14 @@ def _quote(found: list[set[int]], text: str, prep: Prepared) -> tuple[str, int, 
     return " ".join(text[start:end].split()), start, best
 
 
+def _asked(term: str, asked: set[str]) -> bool:
+    return any(term == a or claims.same_name(term, a) for a in asked)
+
+
+def _verb_at(claim: str) -> dict[int, bool]:
+    return claims._verbs(claims.tokens(claim))
+
+
 def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False
            ) -> Assessment | None:
     """One claim (sentence or clause) against a source; None when it asserts nothing checkable.
@@ -154,9 +164,14 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if asked and not new and not _YES_NO.search(question):  # only echoes the question
         return None
     new = new or words
+    qterms = key_terms(canonical(question))
+    new = {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new  # the user's names
     score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0
     missing = {t for t in terms if not found[t]}
-    if any(not any(t == a or claims.same_name(t, a) for a in asked) for t in missing):
+    if not clause and _YES_NO.search(question) and any(
+            v.low in found and not found[v.low] for k, v in enumerate(claims.tokens(claim)) if k in _verb_at(claim)):
+        score = min(score, KEY_TERM_CAP)  # "Yes, Lagos rejected the report": the asked deed must be there
+    if any(not _asked(t, asked) for t in missing):
         score = min(score, KEY_TERM_CAP)
     for item in claims.list_items(claim):  # every listed item must be there
         iw = content_words(item) - _IGNORED
@@ -164,9 +179,12 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             score = min(score, KEY_TERM_CAP)
     quote, offset, (i, j) = _quote(list(found.values()), text, prep)
     evidence = " ".join(prep.texts[i:j + 1])
+    if claims.hedge_dropped(claim, evidence):
+        score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
     if claims.negation_flip(claim, evidence, frozen) or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
-            or claims.number_conflict(claim, prep.whole) or claims.name_slot_conflict(claim, prep.whole, names):
+            or claims.number_conflict(claim, prep.whole) or claims.name_slot_conflict(claim, prep.whole, names) \
+            or claims.ordinal_dropped(claim, evidence):
         score = 0.0
     return Assessment(score, quote, offset)
 

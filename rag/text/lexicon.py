@@ -17,6 +17,21 @@ NEGATION_PHRASES = (("no", "one"), ("yet", "to"), ("rather", "than"))  # "no one
 # Words that end a negation's scope (besides punctuation): the contrast starts a new assertion.
 SCOPE_ENDS = frozenset("but while although though whereas instead however and which who".split())
 
+# Hedges: the source only expects, alleges or hopes what follows; a claim that drops them overstates.
+HEDGES = frozenset(
+    "expected expects expect may might could alleged allegedly reportedly reported likely unlikely possibly "
+    "probably hoped hopes hope plans planned proposed proposes suspected believed appears appear seems seem "
+    "would if unconfirmed supposedly apparently".split()
+)
+# Words that open a sentence without being a name ("Unlike Rice, ..."): prepositions and connectives.
+OPENERS = frozenset(
+    "unlike despite following under among across along amid against around beyond inside outside within "
+    "without toward towards upon meanwhile instead besides moreover furthermore nevertheless nonetheless "
+    "thus therefore hence finally first second third lastly later earlier previously currently today "
+    "yesterday tomorrow initially eventually ultimately".split()
+)
+ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth 2nd 3rd 4th 5th".split())
+
 # Verb/adjective pairs that flip a claim: "rose" against "fell". Symmetric; word stems.
 _ANTONYM_PAIRS = (
     ("rise", "fall"), ("rose", "fell"), ("climb", "fell"), ("increase", "decrease"), ("gain", "lose"),
