@@ -21,7 +21,7 @@ from rag.text.lexicon import (ANTONYMS, DEMONYMS, HEDGES, LIST_CUES, NEGATION_PH
                               SYNONYMS)
 from rag.text.words import CALENDAR, STOPWORDS, normalise, related
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–]|--| - ")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–.!?]|--| - ")
 _AUX = frozenset("will would must can could may might should shall to did does do has have had".split())
 _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims
-from rag.text.lexicon import DEMONYMS, FRAMING, OPENERS, PUBLICATION, canonical, date_spellings
+from rag.text.lexicon import DEMONYMS, FRAMING, HEDGES, OPENERS, PUBLICATION, canonical, date_spellings
 from rag.text.sentences import sentence_spans
 from rag.text.words import STOPWORDS, content_words, key_terms
 
@@ -31,11 +31,12 @@ KEY_TERM_CAP = SUPPORT_THRESHOLD / 2  # the score when a number, date or name is
 # clauses of 4 partial items through ("and was paid for by private donors" has 3 but "paid" is
 # found), 1 split names and ages off their sentence.
 MIN_CLAUSE_WORDS = 2
-_IGNORED = FRAMING | PUBLICATION  # words about the sources, not about the world
+_IGNORED = FRAMING | PUBLICATION | HEDGES  # about the sources or how sure they are, not about the world
 # Endings of common words (lawmakers, unlike, shares, approved): a first word shaped so is not taken
 # for a name unless the source or question writes it capitalised mid-sentence.
 _COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)\b", re.I)
+_YES = re.compile(r"^\s*yes\b", re.I)
 _INCOMPLETE = re.compile(r"\b(?:in|on|at|of|to|the|a|an|was|were|is|are|by|for|with|and|or|from)\W*$", re.I)
 
 
@@ -163,12 +164,14 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     new = words if clause else {w for w in words if not any(claims.same_word(w, a) for a in asked)}
     if asked and not new and not _YES_NO.search(question):  # only echoes the question
         return None
-    new = new or words
+    yes_no = bool(_YES_NO.search(question))
+    if not new or (yes_no and not clause):  # a yes/no answer repeats the question: what it adds must be found
+        new = {w for w in words if found[w] or not _asked(w, asked)} or words
     qterms = key_terms(canonical(question))
     new = {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new  # the user's names
     score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0
     missing = {t for t in terms if not found[t]}
-    if not clause and _YES_NO.search(question) and any(
+    if not clause and yes_no and _YES.search(claim) and any(
             v.low in found and not found[v.low] for k, v in enumerate(claims.tokens(claim)) if k in _verb_at(claim)):
         score = min(score, KEY_TERM_CAP)  # "Yes, Lagos rejected the report": the asked deed must be there
     if any(not _asked(t, asked) for t in missing):

@@ -62,7 +62,7 @@ _SYNONYM_GROUPS = (
     "approve back endorse pass", "collapse break broke fail", "nearly almost", "receive gain get obtain win",
     "greater wider broader more", "access entry", "replace succeed", "lead head run", "former previous",
     "joining join", "provost head", "chief head leader", "lawmaker legislator parliament",
-    "stress emphasise emphasize highlight", "expect anticipate", "protest complain", "lodge make file",
+    "stress emphasise emphasize highlight", "need require", "expect anticipate", "protest complain", "lodge make file",
 )
 SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in _SYNONYM_GROUPS:
