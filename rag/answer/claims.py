@@ -129,9 +129,12 @@ def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()
     c_verbs, e_verbs = _verbs(c), _verbs(e)
     c_flag = e_flag = False
     for i, t in enumerate(c):
-        if t.punct or t.name or t.low in STOPWORDS or t.low in NEGATIONS or len(t.low) < 3:
+        if t.punct or t.low in STOPWORDS or t.low in NEGATIONS or len(t.low) < 3:
             continue
         hits = [j for j, u in enumerate(e) if not u.punct and u.low not in STOPWORDS and same_word(t.low, u.low)]
+        if t.name:  # a name under the claim's negation counts ("has never been a Neo-Fascist"); in the
+            c_flag |= bool(hits) and _asserted(c, i, c_neg, c_verbs)  # source it is rarely what is denied
+            continue
         if not hits:
             if _un(t.low, e) or any(_un(u.low, [t]) for u in e):
                 return True
@@ -252,11 +255,14 @@ def hedge_dropped(claim: str, evidence: str) -> bool:
     for i, t in enumerate(e):
         if t.low not in HEDGES:
             continue
-        for j in range(i + 1, min(len(e), i + 5)):
-            if e[j].punct:
+        scope = []
+        for j in range(i + 1, min(len(e), i + 7)):
+            if e[j].punct and e[j].low != "$":
                 break
-            if j in verbs and any(not u.punct and same_word(u.low, e[j].low) for u in c):
-                return True
+            scope.append(j)
+        if any(j in verbs for j in scope) and any(
+                not u.punct and u.low not in STOPWORDS and same_word(u.low, e[j].low) for u in c for j in scope):
+            return True
     return False
 
 
