@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.lexicon import (ANTONYMS, DEMONYMS, HEDGES, LIST_CUES, NEGATION_PHRASES, NEGATIONS, ORDINALS, SCOPE_ENDS,
+from rag.text.lexicon import (ANTONYMS, COPULAR, DEMONYMS, HEDGES, LIST_CUES, NEGATION_PHRASES, NEGATIONS, ORDINALS, SCOPE_ENDS,
                               SYNONYMS)
 from rag.text.words import CALENDAR, STOPWORDS, normalise, related
 
@@ -194,6 +194,33 @@ def _skippable(t: Tok, budget: list[int]) -> bool:
     return budget[0] >= 0
 
 
+def _with(toks: list[Tok], at: int) -> str | None:
+    """The name after "with" right after the verb at `at` ("replaced with Ingrida Udre")."""
+    if at + 2 < len(toks) and toks[at + 1].low == "with" and toks[at + 2].name:
+        return toks[_chain_end(toks, at + 2)].low
+    return None
+
+
+def _complement(toks: list[Tok], at: int) -> set[str]:
+    k, _ = _walk(toks, at + 1, 1)
+    out: set[str] = set()
+    while k < len(toks) and not toks[k].punct and toks[k].low not in STOPWORDS and len(out) < 3:
+        out.add(toks[k].low)
+        k += 1
+    return out
+
+
+def _complement_differs(c: list[Tok], i: int, e: list[Tok], j: int) -> bool:
+    """A copular verb ("became", "was named") with another complement in the source:
+    "X became prime minister" against "Prime Minister X became president"."""
+    if c[i].low not in COPULAR:
+        return False
+    mine, theirs = _complement(c, i), _complement(e, j)
+    if not mine or not theirs:
+        return False
+    return not any(same_word(a, b) for a in mine for b in theirs)
+
+
 def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str | None]:
     """(the name doing the verb at `at`, the name it is done to), by position and voice; a pronoun
     subject stands for the sentence's first name ("Bao said he stepped forward")."""
@@ -239,6 +266,11 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
         e_doer, e_done = _doer_done(e, hits[0], ev[hits[0]])
         if c_doer and e_doer and not same_name(c_doer, e_doer) and c_doer not in asked \
                :  # another doer: the wrong entity
+            return True
+        c_with, e_with = _with(c, i), _with(e, hits[0])
+        if c_with and e_with and not same_name(c_with, e_with):  # "replaced with X" / "replacing her with Y"
+            return True
+        if _complement_differs(c, i, e, hits[0]):
             return True
         for mine, theirs, other in ((c_doer, e_doer, e_done), (c_done, e_done, e_doer)):
             if mine and other and same_name(mine, other) and not (theirs and same_name(mine, theirs)):

@@ -165,8 +165,9 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if asked and not new and not _YES_NO.search(question):  # only echoes the question
         return None
     yes_no = bool(_YES_NO.search(question))
-    if not new or (yes_no and not clause):  # a yes/no answer repeats the question: what it adds must be found
-        new = {w for w in words if found[w] or not _asked(w, asked)} or words
+    if len(new) < 2 and yes_no and not clause:  # "No, the two leaders did not meet": the answer repeats
+        new = {w for w in words if found[w] or not _asked(w, asked)} or words  # the question; check it all
+    new = new or words
     qterms = key_terms(canonical(question))
     new = {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new  # the user's names
     score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0

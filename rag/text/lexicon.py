@@ -30,6 +30,8 @@ OPENERS = frozenset(
     "thus therefore hence finally first second third lastly later earlier previously currently today "
     "yesterday tomorrow initially eventually ultimately".split()
 )
+# Verbs that give their subject a role or title: the words after them are a slot ("became president").
+COPULAR = frozenset("became become becomes named appointed elected promoted remains remained served serves".split())
 ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth 2nd 3rd 4th 5th".split())
 
 # Verb/adjective pairs that flip a claim: "rose" against "fell". Symmetric; word stems.
