@@ -27,6 +27,7 @@ _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
+_CONJUNCTIONS = frozenset("and or but".split())
 _RELATIVES = frozenset("who which that".split())
 _PRONOUNS = frozenset("he she they it we i".split())
 _COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())
@@ -165,7 +166,8 @@ def _verbs(toks: list[Tok]) -> dict[int, bool]:
                 or t.low.endswith("ly") or t.low in _ADVERBS:
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
-        if t.low.endswith(("ed", "en", "wn")) or any(b in _AUX or b in _BE or b in NEGATIONS for b in before):
+        if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or (t.low.endswith("ing") and len(t.low) > 5) \
+                or any(b in _AUX or b in _BE or b in NEGATIONS for b in before):
             out[i] = any(b in _BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
     return out
 
@@ -226,7 +228,7 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
     subject stands for the sentence's first name ("Bao said he stepped forward")."""
     before = after = by = None
     k, budget = at - 1, [2]
-    while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS | _RELATIVES \
+    while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS | _RELATIVES | _CONJUNCTIONS \
             and _skippable(toks[k], budget):
         k -= 1
     if k >= 0 and toks[k].low in _RELATIVES:  # "Barghouti, who is serving": the name before "who"
@@ -237,7 +239,8 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
         before = toks[k].low
     elif k >= 0 and toks[k].low in _PRONOUNS:
         before = _subject(toks[:k])
-    elif k >= 0 and toks[k].punct:  # "Boeing, which had won ..., must hand": the sentence's subject
+    elif k >= 0 and (toks[k].punct or toks[k].low in _CONJUNCTIONS):  # "Boeing, which had won ..., must
+        # hand", "Tatars used X and then transferred": the sentence's subject
         before = _subject(toks[:k])
     k, budget = at + 1, [2]
     while k < len(toks) and k - at <= _ROLE_REACH and _skippable(toks[k], budget):

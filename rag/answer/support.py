@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims
-from rag.text.lexicon import DEMONYMS, FRAMING, HEDGES, OPENERS, PUBLICATION, canonical, date_spellings
+from rag.text.lexicon import CONNECTIVES, DEMONYMS, FRAMING, HEDGES, OPENERS, PUBLICATION, canonical, date_spellings
 from rag.text.sentences import sentence_spans
 from rag.text.words import STOPWORDS, content_words, key_terms
 
@@ -31,7 +31,7 @@ KEY_TERM_CAP = SUPPORT_THRESHOLD / 2  # the score when a number, date or name is
 # clauses of 4 partial items through ("and was paid for by private donors" has 3 but "paid" is
 # found), 1 split names and ages off their sentence.
 MIN_CLAUSE_WORDS = 2
-_IGNORED = FRAMING | PUBLICATION | HEDGES  # about the sources or how sure they are, not about the world
+_IGNORED = FRAMING | PUBLICATION | HEDGES | CONNECTIVES  # about the sources or how sure they are, not about the world
 # Endings of common words (lawmakers, unlike, shares, approved): a first word shaped so is not taken
 # for a name unless the source or question writes it capitalised mid-sentence.
 _COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")

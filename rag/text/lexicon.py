@@ -23,12 +23,16 @@ HEDGES = frozenset(
     "probably hoped hopes hope plans planned proposed proposes suspected believed appears appear seems seem "
     "would if unconfirmed supposedly apparently".split()
 )
-# Words that open a sentence without being a name ("Unlike Rice, ..."): prepositions and connectives.
-OPENERS = frozenset(
-    "unlike despite following under among across along amid against around beyond inside outside within "
-    "without toward towards upon meanwhile instead besides moreover furthermore nevertheless nonetheless "
-    "thus therefore hence finally first second third lastly later earlier previously currently today "
-    "yesterday tomorrow initially eventually ultimately".split()
+# Prepositions and connectives that open a sentence ("Unlike Rice, ..."): never a name, never a claim.
+CONNECTIVES = frozenset(
+    "unlike despite following under among across along amid against around beyond inside within toward "
+    "towards upon meanwhile instead besides moreover furthermore nevertheless nonetheless thus therefore "
+    "hence additionally likewise similarly".split()
+)
+# Words that open a sentence without being a name.
+OPENERS = CONNECTIVES | frozenset(
+    "outside without finally first second third lastly later earlier previously currently today yesterday "
+    "tomorrow initially eventually ultimately".split()
 )
 # Verbs that give their subject a role or title: the words after them are a slot ("became president").
 COPULAR = frozenset("became become becomes named appointed elected promoted remains remained served serves".split())
