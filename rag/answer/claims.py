@@ -198,8 +198,11 @@ def _skippable(t: Tok, budget: list[int]) -> bool:
 
 def _with(toks: list[Tok], at: int) -> str | None:
     """The name after "with" right after the verb at `at` ("replaced with Ingrida Udre")."""
-    if at + 2 < len(toks) and toks[at + 1].low == "with" and toks[at + 2].name:
-        return toks[_chain_end(toks, at + 2)].low
+    for k in range(at + 1, min(len(toks) - 1, at + 3)):  # "replacing her with Andris Piebalgs"
+        if toks[k].punct or toks[k].name:
+            return None
+        if toks[k].low == "with" and toks[k + 1].name:
+            return toks[_chain_end(toks, k + 1)].low
     return None
 
 
