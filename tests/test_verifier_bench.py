@@ -165,7 +165,6 @@ def test_cli_exit_status_follows_thresholds_and_file_errors(tmp_path: Path):
     assert broken.exit_code == 2 and "item #1" in broken.output and "Traceback" not in broken.output
 
 
-@pytest.mark.xfail(strict=True, reason="checker upgrade pending (#16)")
 def test_todays_checker_meets_the_thresholds_on_the_pair_file():
     report = run_pairs(PAIRS, cite_checker)
     assert not report.failed, "\n" + render(report, max_confusions=0)

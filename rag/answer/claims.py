@@ -447,7 +447,7 @@ def clauses(sentence: str) -> list[str]:
 
 def list_items(sentence: str) -> list[str]:
     """The items after "including", "such as", "namely", "among them": "A, B and C" -> [A, B, C]."""
-    m = LIST_CUES.search(sentence)
+    m = LIST_CUES.search(sentence) or re.search(r":\s+", sentence)
     if not m:
         return []
     rest = re.split(r"[;:.!?]", sentence[m.end():])[0]

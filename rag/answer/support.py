@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims
-from rag.text.lexicon import CONNECTIVES, DEMONYMS, FRAMING, HEDGES, OPENERS, PUBLICATION, canonical, date_spellings
+from rag.text.lexicon import CONNECTIVES, DEMONYMS, LIGHT_VERBS, FRAMING, HEDGES, OPENERS, PUBLICATION, canonical, date_spellings
 from rag.text.sentences import sentence_spans
 from rag.text.words import STOPWORDS, content_words, key_terms
 
@@ -31,7 +31,7 @@ KEY_TERM_CAP = SUPPORT_THRESHOLD / 2  # the score when a number, date or name is
 # clauses of 4 partial items through ("and was paid for by private donors" has 3 but "paid" is
 # found), 1 split names and ages off their sentence.
 MIN_CLAUSE_WORDS = 2
-_IGNORED = FRAMING | PUBLICATION | HEDGES | CONNECTIVES  # about the sources or how sure they are, not about the world
+_IGNORED = FRAMING | PUBLICATION | HEDGES | CONNECTIVES | LIGHT_VERBS  # about the sources or how sure they are, not about the world
 # Endings of common words (lawmakers, unlike, shares, approved): a first word shaped so is not taken
 # for a name unless the source or question writes it capitalised mid-sentence.
 _COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")
@@ -172,12 +172,14 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     new = {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new  # the user's names
     score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0
     missing = {t for t in terms if not found[t]}
+    items = claims.list_items(claim)
+    missing -= {str(len(items))} if len(items) > 1 else set()  # "3 provinces: A, B and C" counts the list
     if not clause and yes_no and _YES.search(claim) and any(
             v.low in found and not found[v.low] for k, v in enumerate(claims.tokens(claim)) if k in _verb_at(claim)):
         score = min(score, KEY_TERM_CAP)  # "Yes, Lagos rejected the report": the asked deed must be there
     if any(not _asked(t, asked) for t in missing):
         score = min(score, KEY_TERM_CAP)
-    for item in claims.list_items(claim):  # every listed item must be there
+    for item in items:  # every listed item must be there
         iw = content_words(item) - _IGNORED
         if iw and sum(bool(_found(w, w in names, prep)) for w in iw) / len(iw) < 0.5:
             score = min(score, KEY_TERM_CAP)

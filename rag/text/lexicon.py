@@ -23,6 +23,10 @@ HEDGES = frozenset(
     "probably hoped hopes hope plans planned proposed proposes suspected believed appears appear seems seem "
     "would if unconfirmed supposedly apparently".split()
 )
+# Light verbs carry little of a claim by themselves ("made public" = "released"; "came from Reuters"):
+# not counted as content words; the words around them are.
+LIGHT_VERBS = frozenset("make made makes making get got gets getting take took takes taken come came comes "
+                        "give gave given gives put puts go went goes gone".split())
 # Prepositions and connectives that open a sentence ("Unlike Rice, ..."): never a name, never a claim.
 CONNECTIVES = frozenset(
     "unlike despite following under among across along amid against around beyond inside within toward "
