@@ -26,6 +26,7 @@ _AUX = frozenset("will would must can could may might should shall to did does d
 _BE = frozenset("was were is are be been being".split())
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
+_ROLE_VERBS = frozenset(["told"])  # a reporting verb with a named addressee: "X told Y"; "said" has none
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
 _CONJUNCTIONS = frozenset("and or but".split())
 _RELATIVES = frozenset("who which that".split())
@@ -162,11 +163,11 @@ def _verbs(toks: list[Tok]) -> dict[int, bool]:
     """Positions of verb-like tokens -> passive? (an -ed/-en word, or a word after an auxiliary)."""
     out: dict[int, bool] = {}
     for i, t in enumerate(toks):
-        if t.punct or t.name or t.low in STOPWORDS or t.low in _AUX or t.low[0].isdigit() \
-                or t.low.endswith("ly") or t.low in _ADVERBS:
+        if t.punct or t.name or (t.low in STOPWORDS and t.low not in _ROLE_VERBS) or t.low in _AUX \
+                or t.low[0].isdigit() or t.low.endswith("ly") or t.low in _ADVERBS:
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
-        if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or (t.low.endswith("ing") and len(t.low) > 5) \
+        if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or t.low in _ROLE_VERBS or (t.low.endswith("ing") and len(t.low) > 5) \
                 or any(b in _AUX or b in _BE or b in NEGATIONS for b in before):
             out[i] = any(b in _BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
     return out
@@ -234,6 +235,7 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
     while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS | _RELATIVES | _CONJUNCTIONS \
             and _skippable(toks[k], budget):
         k -= 1
+    noun_passed = budget[0] < 2  # "but negotiators didn't put": the subject is that common noun
     if k >= 0 and toks[k].low in _RELATIVES:  # "Barghouti, who is serving": the name before "who"
         k -= 1 + (k > 0 and toks[k - 1].punct)
     if k >= 0 and toks[k].low == ")" and k >= 1 and toks[k - 1].name:  # "Bureau (ATSB) will lead"
@@ -242,7 +244,7 @@ def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str
         before = toks[k].low
     elif k >= 0 and toks[k].low in _PRONOUNS:
         before = _subject(toks[:k])
-    elif k >= 0 and (toks[k].punct or toks[k].low in _CONJUNCTIONS):  # "Boeing, which had won ..., must
+    elif k >= 0 and not noun_passed and (toks[k].punct or toks[k].low in _CONJUNCTIONS):  # "Boeing, which had won ..., must
         # hand", "Tatars used X and then transferred": the sentence's subject
         before = _subject(toks[:k])
     k, budget = at + 1, [2]
@@ -294,12 +296,13 @@ def hedge_dropped(claim: str, evidence: str) -> bool:
         if t.low not in HEDGES:
             continue
         scope = []
-        for j in range(i + 1, min(len(e), i + 7)):
+        for j in range(i + 1, min(len(e), i + 9)):  # 8 tokens: "could bring him a prison term of five years"
             if e[j].punct and e[j].low != "$":
                 break
             scope.append(j)
-        if any(j in verbs for j in scope) and any(
-                not u.punct and u.low not in STOPWORDS and same_word(u.low, e[j].low) for u in c for j in scope):
+        shared = [j for j in scope if any(not u.punct and u.low not in STOPWORDS and same_word(u.low, e[j].low)
+                                          for u in c)]
+        if any(j in verbs or e[j].low[0].isdigit() for j in shared):  # the hedged deed or amount
             return True
     return False
 

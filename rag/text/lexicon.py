@@ -13,7 +13,8 @@ import re
 
 # Negation cues: a cue negates the words after it up to the end of its clause (rag.answer.claims).
 NEGATIONS = frozenset("not no never none nobody nothing neither nor without cannot".split())
-NEGATION_PHRASES = (("no", "one"), ("yet", "to"), ("rather", "than"))  # "no one", "has yet to be confirmed"
+NEGATION_PHRASES = (("no", "one"), ("yet", "to"), ("rather", "than"),  # "no one", "has yet to be confirmed"
+                    ("refrained", "from"), ("refused", "to"), ("declined", "to"), ("failed", "to"))
 # Words that end a negation's scope (besides punctuation): the contrast starts a new assertion.
 SCOPE_ENDS = frozenset("but while although though whereas instead however and which who".split())
 
@@ -124,6 +125,8 @@ _NUMBER = re.compile(
 )
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
+_HUNDRED = re.compile(r"\b(?:(\d)|an?)\s+hundred(?:\s+(?:and\s+)?(\d{1,2})\b)?", re.I)  # after _NUMBER
+_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.I)
 _MONTH_ABBR = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?(?=\s*\d)", re.I)
 _ABBR = {m[:3]: m for m in MONTHS}
 _ABBR["sep"] = "september"
@@ -144,6 +147,8 @@ def canonical(text: str) -> str:
     """Number words as digits, month abbreviations before a day as full names, "n't" as " not"."""
     text = text.replace("’", "'")
     text = _NUMBER.sub(_number, text)
+    text = _HUNDRED.sub(lambda m: str(int(m.group(1) or 1) * 100 + int(m.group(2) or 0)), text)
+    text = _HALF.sub(lambda m: m.group(1) + ".5", text)
     text = _MONTH_ABBR.sub(lambda m: _ABBR[m.group(1).lower()[:3]].capitalize(), text)
     text = _MONEY.sub(lambda m: " ".join([m.group(1), _SCALE.get((m.group(2) or "").lower(), ""), "dollars"]).replace("  ", " "), text)
     text = _PERCENT.sub(r"\1 percent", text)
