@@ -185,7 +185,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             score = min(score, KEY_TERM_CAP)
     quote, offset, (i, j) = _quote(list(found.values()), text, prep)
     evidence = " ".join(prep.texts[i:j + 1])
-    if claims.hedge_dropped(claim, evidence):
+    if not clause and claims.hedge_dropped(claim, evidence):  # a clause's hedge may sit in its sentence
         score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
     if claims.negation_flip(claim, evidence, frozen) or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
