@@ -143,6 +143,11 @@ def _number(m: re.Match[str]) -> str:
     return str(_UNITS[(m.group("small") or m.group("one")).lower()])
 
 
+def _money(m: re.Match[str]) -> str:
+    scale = _SCALE.get((m.group(2) or "").lower())
+    return f"{m.group(1)} {scale} dollars" if scale else f"{m.group(1)} dollars"
+
+
 def canonical(text: str) -> str:
     """Number words as digits, month abbreviations before a day as full names, "n't" as " not"."""
     text = text.replace("’", "'")
@@ -150,7 +155,7 @@ def canonical(text: str) -> str:
     text = _HUNDRED.sub(lambda m: str(int(m.group(1) or 1) * 100 + int(m.group(2) or 0)), text)
     text = _HALF.sub(lambda m: m.group(1) + ".5", text)
     text = _MONTH_ABBR.sub(lambda m: _ABBR[m.group(1).lower()[:3]].capitalize(), text)
-    text = _MONEY.sub(lambda m: " ".join([m.group(1), _SCALE.get((m.group(2) or "").lower(), ""), "dollars"]).replace("  ", " "), text)
+    text = _MONEY.sub(_money, text)
     text = _PERCENT.sub(r"\1 percent", text)
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
