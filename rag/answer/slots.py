@@ -38,7 +38,8 @@ def number_conflict(claim: str, evidence: str) -> bool:
             for j, u in enumerate(e):
                 if claims.content(u) and claims.same_word(verb, u.low):
                     nxt = j + 1
-                    while nxt < len(e) and e[nxt].low in STOPWORDS and nxt - j <= 2:
+                    while nxt < len(e) and e[nxt].low in STOPWORDS and e[nxt].low not in ("and", "or", "but") \
+                            and nxt - j <= 2:  # "killed and eight wounded": 8 is not the killed
                         nxt += 1
                     if nxt < len(e) and _num(e[nxt]):
                         seen.add(_num(e[nxt]))
