@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -114,7 +113,8 @@ def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType) 
             support.append(supp)
         changed.append((row["id"], abstained, row.get("abstained")))
     ms = sorted(t * 1000 for t in times)
-    return {"answer_accuracy": _mean([float(a) for a in acc]), "false_abstention_rate": _mean([float(a) for a in false_abs]),
+    return {"answer_accuracy": _mean([float(a) for a in acc]),
+            "false_abstention_rate": _mean([float(a) for a in false_abs]),
             "abstention_rate_unanswerable": _mean([float(a) for a in unans_abs]),
             "citation_support": _mean(support), "answers": len(acc), "unanswerable": len(unans_abs),
             "check_ms_p50": statistics.median(ms) if ms else None,

@@ -25,7 +25,8 @@ def _ok(claim: str, text: str, question: str = "", meta: str = "") -> bool:
 
 
 def test_canonical_spells_numbers_and_months_one_way():
-    assert canonical("Twenty-three were held on Oct. 29; two million fled") == "23 were held on October 29; 2 million fled"
+    assert canonical("Twenty-three were held on Oct. 29; two million fled") == \
+        "23 were held on October 29; 2 million fled"
     assert canonical("he won't, $20bn, 8%") == "he will not, 20 billion dollars, 8 percent"
     assert date_spellings("2004-11-13") == "13 November 2004, November 13, 2004"
 
