@@ -45,6 +45,9 @@ def print_verified(answer: Answer) -> None:
         if not s.supported:
             out.print("  [yellow]unverified:[/yellow] ", end="")
             out.print(s.text, markup=False)
+        elif s.dropped:
+            out.print("  [yellow]removed as unsupported:[/yellow] ", end="")
+            out.print(s.dropped, markup=False)
     for c in answer.citations:
         if c.verified:
             out.print(f"  [{c.n}] {c.title} ({c.doc_id}): \"{c.quote}\"", markup=False)
