@@ -99,3 +99,16 @@ def test_a_partly_supported_sentence_keeps_its_supported_clause_and_says_what_wa
     assert v.dropped == ("a deal first proposed in 1999",)
     assert v.text == "Kmart agreed to buy Sears for $11 billion [1]."
     assert clauses("A, which B; C because D") == ["A", "which B", "C", "because D"]
+
+
+def test_the_chat_and_the_json_show_what_was_removed():
+    from rag.answer.report import answer_json
+    from rag.core.types import Answer, Sentence
+    from rag.web import render
+
+    hostile = "<script>x</script>"
+    s = Sentence("Kmart agreed to buy Sears.", (1,), True, f"a deal first proposed in 1999 {hostile}")
+    a = Answer("q?", "Kmart agreed to buy Sears [1].", False, sentences=(s,))
+    html = render.answer_html(a)
+    assert "removed as unsupported: a deal first proposed in 1999" in html and "<script>" not in html
+    assert answer_json(a)["sentences"][0]["dropped"] == s.dropped
