@@ -10,6 +10,8 @@ stays pure (no model).
 
 Usage: PYTHONPATH=$PWD python bench/verifier_embedding.py
 """
+from __future__ import annotations
+
 import time
 
 import numpy as np
@@ -20,23 +22,32 @@ from rag.desk import load_embedder
 from rag.evaluation.verifier_bench import cite_checker, load_pairs
 from rag.text.markers import strip_markers
 
-emb = load_embedder(Settings())
-rows = []
-for f in ("tests/verify/pairs.yaml", "tests/verify/heldout.yaml"):
-    for it in load_pairs(f).items:
-        claim = strip_markers(it.claim)
-        a = S.assess(claim, it.evidence, it.question, S.metadata(it.title, it.publisher, it.date))
-        rows.append((f, it, cite_checker(it), a.score, a.quote or it.evidence, claim))
-t0 = time.perf_counter()
-vc = emb.embed([r[5] for r in rows]); vq = emb.embed([r[4] for r in rows])
-dt = (time.perf_counter() - t0) / len(rows)
-sims = (np.asarray(vc) * np.asarray(vq)).sum(1)
-print(f"embed ms per pair (2 texts): {dt*1000:.1f}")
-for t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
-  for lo in (0.3, 0.5):
-    for f in ("tests/verify/pairs.yaml", "tests/verify/heldout.yaml"):
-        gain = sum(1 for (ff, it, p, sc, q, c), s in zip(rows, sims) if ff == f and not p and lo <= sc < 0.6 and s >= t and it.label == "supported")
-        loss = sum(1 for (ff, it, p, sc, q, c), s in zip(rows, sims) if ff == f and not p and lo <= sc < 0.6 and s >= t and it.label != "supported")
-        print(f"t={t} lexical>={lo} {f.split('/')[-1]}: rescued TP +{gain}, new FP +{loss}")
-fn = [(it.id, round(float(s),3), sc) for (ff, it, p, sc, q, c), s in zip(rows, sims) if not p and it.label == "supported"]
-print("FN sims:", fn)
+FILES = ("tests/verify/pairs.yaml", "tests/verify/heldout.yaml")
+
+
+def main() -> None:
+    emb = load_embedder(Settings())
+    rows = []
+    for f in FILES:
+        for it in load_pairs(f).items:
+            claim = strip_markers(it.claim)
+            a = S.assess(claim, it.evidence, it.question, S.metadata(it.title, it.publisher, it.date))
+            rows.append((f, it, cite_checker(it), a.score, a.quote or it.evidence, claim))
+    t0 = time.perf_counter()
+    vc = np.asarray(emb.embed([r[5] for r in rows]))
+    vq = np.asarray(emb.embed([r[4] for r in rows]))
+    print(f"embedding ms per pair (2 texts): {(time.perf_counter() - t0) / len(rows) * 1000:.1f}")
+    sims = (vc * vq).sum(1)
+    for t in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+        for lo in (0.3, 0.5):
+            for f in FILES:
+                hit = [it.label == "supported" for (ff, it, p, sc, _, _), s in zip(rows, sims)
+                       if ff == f and not p and lo <= sc < S.SUPPORT_THRESHOLD and s >= t]
+                print(f"t={t} lexical>={lo} {f.split('/')[-1]}: rescued TP +{sum(hit)}, new FP +{len(hit) - sum(hit)}")
+    print("rejected supported items (id, similarity, lexical score):",
+          [(it.id, round(float(s), 3), sc) for (_, it, p, sc, _, _), s in zip(rows, sims)
+           if not p and it.label == "supported"])
+
+
+if __name__ == "__main__":
+    main()
