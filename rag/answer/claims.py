@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, SYNONYMS
 from rag.text.words import STOPWORDS, normalise, related
@@ -38,10 +39,11 @@ class Tok:
     punct: bool
 
 
-def tokens(text: str, names: frozenset[str] = frozenset()) -> list[Tok]:
+@lru_cache(maxsize=2048)  # a source's text is tokenised once per answer, not once per check
+def tokens(text: str, names: frozenset[str] = frozenset()) -> tuple[Tok, ...]:
     """Tokens of canonical text; a capitalised first word is a name when it is in `names`, an acronym or
     a demonym."""
-    out: list[Tok] = []
+    out: Sequence[Tok] = []
     for i, raw in enumerate(_TOKEN.findall(normalise(text))):
         if not (raw[0].isalnum()):
             out.append(Tok(raw, raw.strip(), False, True))
@@ -50,7 +52,7 @@ def tokens(text: str, names: frozenset[str] = frozenset()) -> list[Tok]:
         low = low[:-2] if low.endswith("'s") else low
         cap = raw[0].isupper() and low not in STOPWORDS
         out.append(Tok(raw, low, cap and (i > 0 or raw.isupper() or low in DEMONYMS or low in names), False))
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
@@ -82,7 +84,7 @@ def same_word(a: str, b: str) -> bool:
     return bool(syn) and any(b == s or (len(s) >= 4 and b.startswith(s)) or related(b, s) for s in syn)
 
 
-def verbs(toks: list[Tok]) -> dict[int, bool]:
+def verbs(toks: Sequence[Tok]) -> dict[int, bool]:
     """Positions of verb-like tokens -> passive? (an -ed/-en word, or a word after an auxiliary)."""
     out: dict[int, bool] = {}
     for i, t in enumerate(toks):
@@ -97,13 +99,13 @@ def verbs(toks: list[Tok]) -> dict[int, bool]:
     return out
 
 
-def chain_end(toks: list[Tok], j: int) -> int:
+def chain_end(toks: Sequence[Tok], j: int) -> int:
     while j + 1 < len(toks) and toks[j + 1].name:
         j += 1
     return j
 
 
-def _subject(toks: list[Tok]) -> str | None:
+def _subject(toks: Sequence[Tok]) -> str | None:
     """The sentence's first name (its end: "Stephen Hadley" -> "hadley"), when it opens the sentence."""
     for j, t in enumerate(toks[:3]):
         if t.name or (j == 0 and t.text[:1].isupper() and t.low not in STOPWORDS):
@@ -121,7 +123,7 @@ def _skippable(t: Tok, budget: list[int]) -> bool:
     return budget[0] >= 0
 
 
-def _with(toks: list[Tok], at: int) -> str | None:
+def _with(toks: Sequence[Tok], at: int) -> str | None:
     """The name after "with" right after the verb at `at` ("replaced with Ingrida Udre")."""
     for k in range(at + 1, min(len(toks) - 1, at + 3)):  # "replacing her with Andris Piebalgs"
         if toks[k].punct or toks[k].name:
@@ -131,7 +133,7 @@ def _with(toks: list[Tok], at: int) -> str | None:
     return None
 
 
-def _complement(toks: list[Tok], at: int) -> set[str]:
+def _complement(toks: Sequence[Tok], at: int) -> set[str]:
     k, _ = walk(toks, at + 1, 1)
     out: set[str] = set()
     while k < len(toks) and not toks[k].punct and toks[k].low not in STOPWORDS and len(out) < 3:
@@ -140,7 +142,7 @@ def _complement(toks: list[Tok], at: int) -> set[str]:
     return out
 
 
-def _complement_differs(c: list[Tok], i: int, e: list[Tok], j: int) -> bool:
+def _complement_differs(c: Sequence[Tok], i: int, e: Sequence[Tok], j: int) -> bool:
     """A copular verb ("became", "was named") with another complement in the source:
     "X became prime minister" against "Prime Minister X became president"."""
     if c[i].low not in COPULAR:
@@ -151,7 +153,7 @@ def _complement_differs(c: list[Tok], i: int, e: list[Tok], j: int) -> bool:
     return not any(same_word(a, b) for a in mine for b in theirs)
 
 
-def _doer_done(toks: list[Tok], at: int, passive: bool) -> tuple[str | None, str | None]:
+def _doer_done(toks: Sequence[Tok], at: int, passive: bool) -> tuple[str | None, str | None]:
     """(the name doing the verb at `at`, the name it is done to), by position and voice; a pronoun
     subject stands for the sentence's first name ("Bao said he stepped forward")."""
     before = after = by = None
@@ -215,7 +217,7 @@ def content(tok: Tok) -> bool:
     return not tok.punct and not tok.name and tok.low not in STOPWORDS and not tok.low[0].isdigit()
 
 
-def chain(toks: list[Tok], i: int) -> tuple[int, int]:
+def chain(toks: Sequence[Tok], i: int) -> tuple[int, int]:
     """(first, last) index of the run of name tokens holding i."""
     lo, hi = i, i
     while lo > 0 and toks[lo - 1].name:
@@ -225,7 +227,7 @@ def chain(toks: list[Tok], i: int) -> tuple[int, int]:
     return lo, hi
 
 
-def walk(toks: list[Tok], j: int, step: int) -> tuple[int, tuple[str, ...]]:
+def walk(toks: Sequence[Tok], j: int, step: int) -> tuple[int, tuple[str, ...]]:
     """From j, past function words in direction `step`: (where it stops, the words passed)."""
     skipped: list[str] = []
     while 0 <= j < len(toks) and toks[j].low in STOPWORDS and not toks[j].punct and not toks[j].name:

@@ -9,6 +9,8 @@ library only.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from rag.answer import claims
 from rag.answer.claims import Tok
 from rag.text.lexicon import ANTONYMS, HEDGES, NEGATION_PHRASES, NEGATIONS, ORDINALS, SCOPE_ENDS
@@ -18,7 +20,7 @@ _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes rea
 _COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())  # "no later than"
 
 
-def _negated(toks: list[Tok]) -> dict[int, int]:
+def _negated(toks: Sequence[Tok]) -> dict[int, int]:
     """Token index -> index of the negation cue it is under."""
     out: dict[int, int] = {}
     for i, t in enumerate(toks):
@@ -44,12 +46,12 @@ def _negated(toks: list[Tok]) -> dict[int, int]:
     return out
 
 
-def _un(word: str, other: list[Tok]) -> bool:
+def _un(word: str, other: Sequence[Tok]) -> bool:
     """`word` is "un" + a word of `other` ("unaware" against "aware")."""
     return word.startswith("un") and len(word) > 5 and any(t.low == word[2:] for t in other)
 
 
-def _asserted(toks: list[Tok], j: int, neg: dict[int, int], verbs: dict[int, bool]) -> bool:
+def _asserted(toks: Sequence[Tok], j: int, neg: dict[int, int], verbs: dict[int, bool]) -> bool:
     """Whether the negation over token j bears on what is asserted: j is a verb or predicate, or it
     comes right after the cue ("without a major agreement"); a noun deep in the scope does not."""
     return j in neg and (j in verbs or j - neg[j] <= 3)
@@ -85,7 +87,7 @@ def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()
     return c_flag != e_flag
 
 
-def _only(toks: list[Tok], hits: list[int]) -> bool:
+def _only(toks: Sequence[Tok], hits: list[int]) -> bool:
     """A verb of `hits` comes right after "only" ("would only target")."""
     return any(j > 0 and toks[j - 1].low == "only" for j in hits)
 

@@ -9,6 +9,8 @@ library only.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from rag.answer import claims
 from rag.answer.claims import Tok
 from rag.text.words import CALENDAR, STOPWORDS
@@ -48,7 +50,7 @@ def number_conflict(claim: str, evidence: str) -> bool:
     return False
 
 
-def _neighbour(toks: list[Tok], i: int, step: int) -> tuple[int, tuple[str, ...]] | None:
+def _neighbour(toks: Sequence[Tok], i: int, step: int) -> tuple[int, tuple[str, ...]] | None:
     """The word next to the name at i in direction `step`, past the rest of the name and function words
     (a common word, or a name joined by "of": "Hastert of Texas"), and the function words passed."""
     lo, hi = claims.chain(toks, i)
@@ -60,7 +62,7 @@ def _neighbour(toks: list[Tok], i: int, step: int) -> tuple[int, tuple[str, ...]
     return j, skipped
 
 
-def _names_near(toks: list[Tok], j: int, step: int) -> tuple[set[str], set[str]]:
+def _names_near(toks: Sequence[Tok], j: int, step: int) -> tuple[set[str], set[str]]:
     """(the first name chain beside the word at j, when only function words lie between; every name
     within 5 tokens, stopping at punctuation)."""
     k, _ = claims.walk(toks, j + step, step)
@@ -77,7 +79,7 @@ def _names_near(toks: list[Tok], j: int, step: int) -> tuple[set[str], set[str]]
     return first, near
 
 
-def _slot_taken(c: list[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: list[Tok]) -> bool:
+def _slot_taken(c: Sequence[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: Sequence[Tok]) -> bool:
     """The word c[k] has, in the source, another name in the place where the claim puts `mine`."""
     others, found = set(), False
     for j, u in enumerate(e):
