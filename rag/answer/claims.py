@@ -61,6 +61,7 @@ def syn_stems(word: str) -> frozenset[str]:
     return frozenset().union(*(SYNONYMS[s] for s in stems)) if stems else frozenset()
 
 
+@lru_cache(maxsize=16384)
 def same_name(a: str, b: str) -> bool:
     """Names match exactly or as country and demonym ("Iran"/"Iranian", "China"/"Chinese")."""
     if a == b:
@@ -74,6 +75,7 @@ def same_name(a: str, b: str) -> bool:
     return any(long_ == base + suf for base in bases for suf in _DEMONYM_SUFFIXES)
 
 
+@lru_cache(maxsize=65536)  # the slot and role checks compare the same pairs many times
 def same_word(a: str, b: str) -> bool:
     """Forms of one word ("mediated"/"mediation") or curated near-synonyms ("bought"/"acquired")."""
     if related(a, b):
