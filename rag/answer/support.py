@@ -233,9 +233,12 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
         got = _score(canon, question, text, prep, asked, clause=True)
         if got is None:
             continue
-        (kept.append(got.score) if got.score >= SUPPORT_THRESHOLD else dropped.append(part))
+        if got.score >= SUPPORT_THRESHOLD:
+            kept.append(got.score)
+        elif not kept:  # the sentence's first claim fails: nothing is kept (a trailing aside alone
+            return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)  # is no answer)
+        else:
+            dropped.append(part)
     if not dropped:
         return whole
-    if not kept:
-        return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
