@@ -12,7 +12,13 @@ saved chunks of its article, in chunk order), without the title/publisher/date t
 metadata claims cannot be supported here. Cases that abstained before the model ran (nothing
 relevant retrieved) have no text and stay abstained.
 
+A report saved before the eval kept its passages (details without "passages") can be replayed with
+`--reretrieve DIR`: DIR (e.g. seeds/) is ingested into a temporary workspace and each question is
+retrieved again (same k and embedder as the defaults); the sources are then one per retrieved
+article, numbered in rank order. That is an approximation of what the model saw.
+
 Usage: PYTHONPATH=$PWD python bench/replay_checker.py REPORT.json [--old-rev 79ffff7] [--json OUT]
+                                                      [--reretrieve seeds/]
 """
 from __future__ import annotations
 
@@ -88,15 +94,33 @@ def decide(checker: ModuleType, raw: str, srcs: list[Source], question: str) -> 
     return False, v.text, support, took
 
 
+def reretrieve(folder: Path) -> Any:
+    """A function question -> details with "passages" and "sources", from a fresh index of `folder`."""
+    from rag.core.config import Settings
+    from rag.desk import NewsDesk
+
+    desk = NewsDesk(Settings(workspace=Path(tempfile.mkdtemp()) / "ws"))
+    desk.ingest([folder])
+
+    def details(question: str) -> dict[str, Any]:
+        hits = desk.retrieve(question)
+        passages = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "text": h.chunk.text} for h in hits]
+        order = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        return {"passages": passages, "sources": [{"n": i, "doc_id": d, "title": ""} for i, d in enumerate(order, 1)]}
+    return details
+
+
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType) -> dict[str, Any]:
+def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType, again: Any = None) -> dict[str, Any]:
     acc, false_abs, unans_abs, support, times, changed = [], [], [], [], [], []
     for row in report["cases"]:
         case = cases.get(row["id"])
         details = row.get("details") or {}
+        if again is not None and "raw" in details and "passages" not in details:
+            details = {**details, **again(row["question"])}
         if case is None or case.type == "briefing" or "raw" not in details or "passages" not in details:
             continue  # a report from before evidence was saved cannot be replayed
         abstained, text, supp, took = decide(checker, details.get("raw") or "", sources(details), row["question"])
@@ -128,11 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-rev", default="79ffff7", help="git revision of the old checker")
     ap.add_argument("--questions", type=Path, default=None, help="question file (default: the report's suite)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--reretrieve", type=Path, default=None, help="folder to re-index when passages were not saved")
     args = ap.parse_args(argv)
     report = json.loads(args.report.read_text(encoding="utf-8"))
     suite = load_suite(args.questions or Path(report["suite"]))
     cases = {c.id: c for c in suite.cases}
-    results = {"old": replay(report, cases, old_checker(args.old_rev)), "new": replay(report, cases, cite)}
+    again = None
+    if args.reretrieve:
+        cache: dict[str, dict[str, Any]] = {}
+        fetch = reretrieve(args.reretrieve)
+
+        def again(q: str) -> dict[str, Any]:
+            return cache.setdefault(q, fetch(q))
+    results = {"old": replay(report, cases, old_checker(args.old_rev), again),
+               "new": replay(report, cases, cite, again)}
     names = ("answer_accuracy", "false_abstention_rate", "abstention_rate_unanswerable", "citation_support",
              "check_ms_p50", "check_ms_p95")
     print(f"replay of {args.report} ({results['new']['answers']} answerable, "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, SYNONYMS
+from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, OPENERS, SYNONYMS
 from rag.text.words import STOPWORDS, normalise, related
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–.!?]|--| - ")
@@ -66,6 +66,10 @@ def same_name(a: str, b: str) -> bool:
     """Names match exactly or as country and demonym ("Iran"/"Iranian", "China"/"Chinese")."""
     if a == b:
         return True
+    if len(a) > 4 and len(b) > 4 and a.endswith("s") != b.endswith("s"):  # "Iranians" / "Iranian"
+        a, b = a.rstrip("s") if a.endswith("s") else a, b.rstrip("s") if b.endswith("s") else b
+        if a == b:
+            return True
     if b in DEMONYMS.get(a, ()) or a in DEMONYMS.get(b, ()):
         return True
     short, long_ = sorted((a, b), key=len)
@@ -94,7 +98,7 @@ def verbs(toks: Sequence[Tok]) -> dict[int, bool]:
                 or t.low[0].isdigit() or t.low.endswith("ly") or t.low in _ADVERBS:
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
-        ing = t.low.endswith("ing") and len(t.low) > 5
+        ing = t.low.endswith("ing") and len(t.low) > 5 and i > 0 and (toks[i - 1].low in BE or toks[i - 1].low == ",")
         if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or t.low in _ROLE_VERBS or ing \
                 or any(b in _AUX or b in BE or b in NEGATIONS for b in before):
             out[i] = any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
@@ -110,7 +114,7 @@ def chain_end(toks: Sequence[Tok], j: int) -> int:
 def _subject(toks: Sequence[Tok]) -> str | None:
     """The sentence's first name (its end: "Stephen Hadley" -> "hadley"), when it opens the sentence."""
     for j, t in enumerate(toks[:3]):
-        if t.name or (j == 0 and t.text[:1].isupper() and t.low not in STOPWORDS):
+        if t.name or (j == 0 and t.text[:1].isupper() and t.low not in STOPWORDS and t.low not in OPENERS):
             return toks[chain_end(toks, j)].low
     return None
 
