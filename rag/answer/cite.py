@@ -23,6 +23,10 @@ __all__ = ["ADD_THRESHOLD", "SUPPORT_THRESHOLD", "Verification", "support", "ver
 
 ADD_THRESHOLD: float = 0.65  # a citation the model did not make needs clearer support
 
+# "... with Washington in [1]." / "as stated in [2]": a preposition that points at the citation is not
+# part of the claim (the seeds replay lost a right answer to the cut-off rule on "Washington in.").
+_SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|from|per|see|according to)\s*"
+                         r"(?=[\[【]\s*(?:sources?\s*)?\d[^\]】]*[\]】]\s*[.!?]?\s*$)", re.I)
 _META = re.compile(
     r"^\s*(?:i|i'm|sorry)\b|\bthe (?:provided |given )?(?:sources?|context|articles?|documents?)\b"
     r".*\b(?:not|no|n't|cannot|unable|insufficient|unclear)\b",
@@ -54,7 +58,7 @@ def _holds(got: Assessment, threshold: float) -> bool:
 def _judge(raw: str, by_n: dict[int, Source], question: str
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
-    plain = strip_markers(raw)
+    plain = strip_markers(_SOURCE_REF.sub("", raw))
     is_meta = bool(_META.search(plain))
     scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date))
               for n, src in by_n.items()}
