@@ -157,44 +157,58 @@ def _asked(term: str, asked: set[str]) -> bool:
     return any(term == a or claims.same_name(term, a) for a in asked)
 
 
-def _verb_at(claim: str) -> dict[int, bool]:
-    return claims.verbs(claims.tokens(claim))
+def _counted(words: set[str], terms: set[str], found: dict[str, set[int]], question: str, asked: set[str],
+             clause: bool) -> set[str] | None:
+    """The words the ratio is taken over; None when the sentence only echoes the question.
+
+    A whole sentence counts the words the question did not supply (a yes/no answer that adds under
+    2 words is checked whole); a clause counts all its words, since a clause may be short. Names and
+    numbers the question supplied and the source lacks are the user's wording, not counted."""
+    new = words if clause else {w for w in words if not any(claims.same_word(w, a) for a in asked)}
+    yes_no = bool(_YES_NO.search(question))
+    if asked and not new and not yes_no:
+        return None
+    if len(new) < 2 and yes_no and not clause:  # "No, the two leaders did not meet"
+        new = {w for w in words if found[w] or not _asked(w, asked)} or words
+    new = new or words
+    qterms = key_terms(canonical(question))
+    return {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new
+
+
+def _capped(claim: str, question: str, prep: Prepared, names: set[str], terms: set[str],
+            found: dict[str, set[int]], asked: set[str], clause: bool) -> bool:
+    """A number, date or name is missing, a listed item is not there, or a "yes" lacks the asked deed."""
+    missing = {t for t in terms if not found[t]}
+    items = claims.list_items(claim)
+    missing -= {str(len(items))} if len(items) > 1 else set()  # "3 provinces: A, B and C" counts the list
+    if any(not _asked(t, asked) for t in missing):
+        return True
+    if not clause and _YES_NO.search(question) and _YES.search(claim):  # "Yes, Lagos rejected the report"
+        toks = claims.tokens(claim)
+        if any(toks[k].low in found and not found[toks[k].low] for k in claims.verbs(toks)):
+            return True
+    for item in items:  # every listed item must be there
+        iw = content_words(item) - _IGNORED
+        if iw and sum(bool(_found(w, w in names, prep)) for w in iw) / len(iw) < 0.5:
+            return True
+    return False
 
 
 def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False
            ) -> Assessment | None:
-    """One claim (sentence or clause) against a source; None when it asserts nothing checkable.
-
-    A whole sentence is scored on the words the question did not supply (unless the question is a
-    yes/no one, whose answer repeats it); a clause on all its words, since a clause may be short."""
+    """One claim (sentence or clause) against a source; None when it asserts nothing checkable."""
     words = content_words(claim) - _IGNORED
     names = _names(claim, prep, question)
     terms = {t for t in key_terms(claim) if t[0].isdigit()} | names
     if not words and not terms:
         return None
     found = {w: _found(w, w in names, prep) for w in words | terms}
-    new = words if clause else {w for w in words if not any(claims.same_word(w, a) for a in asked)}
-    if asked and not new and not _YES_NO.search(question):  # only echoes the question
+    counted = _counted(words, terms, found, question, asked, clause)
+    if counted is None:
         return None
-    yes_no = bool(_YES_NO.search(question))
-    if len(new) < 2 and yes_no and not clause:  # "No, the two leaders did not meet": the answer repeats
-        new = {w for w in words if found[w] or not _asked(w, asked)} or words  # the question; check it all
-    new = new or words
-    qterms = key_terms(canonical(question))
-    new = {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new  # the user's names
-    score = sum(bool(found[w]) for w in new) / len(new) if new else 1.0
-    missing = {t for t in terms if not found[t]}
-    items = claims.list_items(claim)
-    missing -= {str(len(items))} if len(items) > 1 else set()  # "3 provinces: A, B and C" counts the list
-    if not clause and yes_no and _YES.search(claim) and any(
-            v.low in found and not found[v.low] for k, v in enumerate(claims.tokens(claim)) if k in _verb_at(claim)):
-        score = min(score, KEY_TERM_CAP)  # "Yes, Lagos rejected the report": the asked deed must be there
-    if any(not _asked(t, asked) for t in missing):
+    score = sum(bool(found[w]) for w in counted) / len(counted) if counted else 1.0
+    if _capped(claim, question, prep, names, terms, found, asked, clause):
         score = min(score, KEY_TERM_CAP)
-    for item in items:  # every listed item must be there
-        iw = content_words(item) - _IGNORED
-        if iw and sum(bool(_found(w, w in names, prep)) for w in iw) / len(iw) < 0.5:
-            score = min(score, KEY_TERM_CAP)
     quote, offset, (i, j) = _quote(list(found.values()), text, prep)
     evidence = " ".join(prep.texts[i:j + 1])
     if not clause and polarity.hedge_dropped(claim, evidence):  # a clause's hedge may sit in its sentence
