@@ -162,10 +162,10 @@ def test_cli_exit_status_follows_thresholds_and_file_errors(tmp_path: Path):
     assert missed.exit_code == 1 and "MISSED: supported_recall" in missed.output
     path.write_text("items: [1, 2]\n")
     broken = CliRunner().invoke(cli, ["eval", "--verifier", "--pairs", str(path)])
-    assert broken.exit_code == 2 and "item #1" in broken.output and "Traceback" not in broken.output
+    flat = " ".join(broken.output.split())  # the console wraps long paths
+    assert broken.exit_code == 2 and "item #1" in flat and "Traceback" not in broken.output
 
 
-@pytest.mark.xfail(strict=True, reason="checker upgrade pending (#16)")
 def test_todays_checker_meets_the_thresholds_on_the_pair_file():
     report = run_pairs(PAIRS, cite_checker)
     assert not report.failed, "\n" + render(report, max_confusions=0)

@@ -18,7 +18,8 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "answer": a.answer,
         "abstained": a.abstained,
         "citations": [asdict(c) for c in a.citations],
-        "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in a.sentences],
+        "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported, "dropped": s.dropped}
+                      for s in a.sentences],
         "sources": [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "score": round(h.score, 6)}
                     for h in a.hits],
         "timings": asdict(a.timings),

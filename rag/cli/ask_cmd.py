@@ -46,6 +46,8 @@ def print_verified(answer: Answer) -> None:
     for s in answer.sentences:
         if not s.supported:
             out.print(Text("  ") + Text("unverified:", style="yellow") + Text(f" {s.text}"))
+        elif s.dropped:
+            out.print(Text("  ") + Text("removed as unsupported:", style="yellow") + Text(f" {s.dropped}"))
     for c in answer.citations:
         if c.verified:
             out.print(f"  [{c.n}] {c.title} ({c.doc_id}): \"{c.quote}\"", markup=False)

@@ -120,6 +120,7 @@ class Sentence:
     text: str
     citations: tuple[int, ...]
     supported: bool
+    dropped: str = ""  # the part of the model's sentence removed as unsupported (text keeps the rest)
 
 
 @dataclass(frozen=True)

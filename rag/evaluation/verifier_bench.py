@@ -159,11 +159,12 @@ def _thresholds(path: Path | str, raw: Any) -> dict[str, float]:
 
 def cite_checker(item: PairItem) -> bool:
     """Today's checker: `rag.answer.cite.verify` on the claim with the evidence as source 1; True when
-    every sentence of the claim keeps citation [1] as supported."""
+    every sentence of the claim keeps citation [1] as supported, whole (nothing dropped as unsupported)."""
     source = Source(n=1, doc_id=item.id, title=item.title or "", text=item.evidence, chunk_ids=("c",),
                     publisher=item.publisher, date=item.date)
     checked = cite.verify(item.claim, [source], item.question)
-    return bool(checked.sentences) and all(s.supported and 1 in s.citations for s in checked.sentences)
+    return bool(checked.sentences) and all(s.supported and 1 in s.citations and not s.dropped
+                                             for s in checked.sentences)
 
 
 def _score(category: str, pairs: list[tuple[PairItem, bool]]) -> CategoryScore:

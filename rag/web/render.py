@@ -73,7 +73,9 @@ def _clip(text: str, lo: int, hi: int) -> str:
 def _sentence(s: Sentence) -> str:
     if s.supported:
         marks = "".join(f'<span class="rag-cite">[{n}]</span>' for n in s.citations)
-        return f"{esc(s.text)} {marks}"
+        removed = (f' <span class="rag-badge" title="{esc(s.dropped)}">removed as unsupported: {esc(s.dropped)}</span>'
+                   if s.dropped else "")
+        return f"{esc(s.text)} {marks}{removed}"
     return (f'<span class="rag-unverified" title="no source supports this sentence">{esc(s.text)}</span>'
             '<span class="rag-badge">unverified</span>')
 

@@ -1,0 +1,188 @@
+"""Replay the citation checker over the raw answers of a saved `rag eval --json` report.
+
+Re-runs only the decide step of `rag.answer.ask.decide` (verify + the supported-share abstention rule,
+plus the "not in sources" phrase rule) on each case's saved model text, once with the checker at a
+git revision (default: the merge base before issue #16) and once with the checker in this tree, and
+prints answer accuracy, false abstention, abstention on unanswerable questions, citation support
+and the checker's time per answer (p50, p95) for both.
+
+This is a replay, not an eval: the model's text is the one saved in the report; a prompt or model
+change would change it. The sources are rebuilt from the saved passages (each numbered source = the
+saved chunks of its article, in chunk order), without the title/publisher/date the model saw, so
+metadata claims cannot be supported here. Cases that abstained before the model ran (nothing
+relevant retrieved) have no text and stay abstained.
+
+A report saved before the eval kept its passages (details without "passages") can be replayed with
+`--reretrieve DIR`: DIR (e.g. seeds/) is ingested into a temporary workspace and each question is
+retrieved again (same k and embedder as the defaults); the sources are then one per retrieved
+article, numbered in rank order. That is an approximation of what the model saw.
+
+Usage: PYTHONPATH=$PWD python bench/replay_checker.py REPORT.json [--old-rev 79ffff7] [--json OUT]
+                                                      [--reretrieve seeds/]
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from rag.answer import cite
+from rag.answer.ask import MIN_SUPPORTED_SHARE, NOT_IN_SOURCES
+from rag.core.types import Source
+from rag.evaluation.cases import Case, load_suite
+from rag.evaluation.evaluate import is_correct
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def old_checker(rev: str) -> ModuleType:
+    """`rag/answer/cite.py` as it was at `rev`, loaded as a module (it imports today's rag.text)."""
+    source = subprocess.run(["git", "show", f"{rev}:rag/answer/cite.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "old_cite.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("old_cite", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["old_cite"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _position(chunk_id: str) -> int:
+    tail = chunk_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def sources(details: dict[str, Any]) -> list[Source]:
+    """The numbered sources, rebuilt from the saved passages of each source's article."""
+    out = []
+    for s in details.get("sources") or []:
+        chunks = sorted((p for p in details.get("passages") or [] if p["doc_id"] == s["doc_id"]),
+                        key=lambda p: _position(p["chunk_id"]))
+        if not chunks:
+            continue
+        texts, starts, at = [], [], 0
+        for p in chunks:
+            starts.append(at)
+            texts.append(p["text"])
+            at += len(p["text"]) + 1
+        out.append(Source(s["n"], s["doc_id"], s.get("title") or "", "\n".join(texts),
+                          tuple(p["chunk_id"] for p in chunks), tuple(starts)))
+    return out
+
+
+def decide(checker: ModuleType, raw: str, srcs: list[Source], question: str) -> tuple[bool, str, float | None, float]:
+    """(abstained, shown text, citation support, seconds in the checker) as `ask.decide` would have it."""
+    if not raw.strip() or NOT_IN_SOURCES.search(raw) or not srcs:
+        return True, "", None, 0.0
+    t0 = time.perf_counter()
+    v = checker.verify(raw, srcs, question)
+    took = time.perf_counter() - t0
+    if v.supported_share < MIN_SUPPORTED_SHARE:
+        return True, "", None, took
+    cites = v.citations
+    support = sum(c.verified for c in cites) / len(cites) if cites else None
+    return False, v.text, support, took
+
+
+def reretrieve(folder: Path) -> Any:
+    """A function question -> details with "passages" and "sources", from a fresh index of `folder`."""
+    from rag.core.config import Settings
+    from rag.desk import NewsDesk
+
+    desk = NewsDesk(Settings(workspace=Path(tempfile.mkdtemp()) / "ws"))
+    desk.ingest([folder])
+
+    def details(question: str) -> dict[str, Any]:
+        hits = desk.retrieve(question)
+        passages = [{"doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "text": h.chunk.text} for h in hits]
+        order = list(dict.fromkeys(h.chunk.doc_id for h in hits))
+        return {"passages": passages, "sources": [{"n": i, "doc_id": d, "title": ""} for i, d in enumerate(order, 1)]}
+    return details
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType, again: Any = None) -> dict[str, Any]:
+    acc, false_abs, unans_abs, support, times, changed = [], [], [], [], [], []
+    for row in report["cases"]:
+        case = cases.get(row["id"])
+        details = row.get("details") or {}
+        if again is not None and "raw" in details and "passages" not in details:
+            details = {**details, **again(row["question"])}
+        if case is None or case.type == "briefing" or "raw" not in details or "passages" not in details:
+            continue  # a report from before evidence was saved cannot be replayed
+        abstained, text, supp, took = decide(checker, details.get("raw") or "", sources(details), row["question"])
+        if took:
+            times.append(took)
+        if case.type == "unanswerable":
+            unans_abs.append(abstained)
+        else:
+            false_abs.append(abstained)
+            ok = is_correct(text, case)
+            if ok is not None:
+                acc.append(bool(ok))
+        if supp is not None:
+            support.append(supp)
+        changed.append((row["id"], abstained, row.get("abstained")))
+    ms = sorted(t * 1000 for t in times)
+    return {"answer_accuracy": _mean([float(a) for a in acc]),
+            "false_abstention_rate": _mean([float(a) for a in false_abs]),
+            "abstention_rate_unanswerable": _mean([float(a) for a in unans_abs]),
+            "citation_support": _mean(support), "answers": len(acc), "unanswerable": len(unans_abs),
+            "check_ms_p50": statistics.median(ms) if ms else None,
+            "check_ms_p95": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else None,
+            "abstained": {cid: a for cid, a, _ in changed}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("report", type=Path)
+    ap.add_argument("--old-rev", default="79ffff7", help="git revision of the old checker")
+    ap.add_argument("--questions", type=Path, default=None, help="question file (default: the report's suite)")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--reretrieve", type=Path, default=None, help="folder to re-index when passages were not saved")
+    args = ap.parse_args(argv)
+    report = json.loads(args.report.read_text(encoding="utf-8"))
+    suite = load_suite(args.questions or Path(report["suite"]))
+    cases = {c.id: c for c in suite.cases}
+    again = None
+    if args.reretrieve:
+        cache: dict[str, dict[str, Any]] = {}
+        fetch = reretrieve(args.reretrieve)
+
+        def again(q: str) -> dict[str, Any]:
+            return cache.setdefault(q, fetch(q))
+    results = {"old": replay(report, cases, old_checker(args.old_rev), again),
+               "new": replay(report, cases, cite, again)}
+    names = ("answer_accuracy", "false_abstention_rate", "abstention_rate_unanswerable", "citation_support",
+             "check_ms_p50", "check_ms_p95")
+    print(f"replay of {args.report} ({results['new']['answers']} answerable, "
+          f"{results['new']['unanswerable']} unanswerable; the model's saved text, not a new run)")
+    print(f"{'metric':<30}{'old':>10}{'new':>10}{'saved run':>12}")
+    saved = report.get("summary") or {}
+    saved_names = {"abstention_rate_unanswerable": "abstention_rate"}
+    for n in names:
+        row = [results[k][n] for k in ("old", "new")] + [saved.get(saved_names.get(n, n))]
+        print(f"{n:<30}" + "".join(f"{'-' if v is None else f'{v:.3f}':>10}" for v in row[:2])
+              + f"{'-' if row[2] is None else f'{row[2]:.3f}':>12}")
+    flips = [cid for cid, a in results["new"]["abstained"].items() if a != results["old"]["abstained"].get(cid)]
+    print(f"cases whose abstention changed: {', '.join(flips) or 'none'}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Numbers and names in their slots: the source may hold the claim's number or name, but elsewhere.
+
+`number_conflict`: a number counts a noun ("8 people" against "4 people were killed") or follows a
+verb ("hand over 14" against "hand over seven") that the source gives another number.
+`name_slot_conflict`: a name sits next to a word that, in the source, has another name in that
+place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
+envoy was Araghchi" / "envoy Steve Witkoff"). Does not score support (rag.answer.support); standard
+library only.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from rag.answer import claims
+from rag.answer.claims import Tok
+from rag.text.words import CALENDAR, STOPWORDS
+
+
+def _num(tok: Tok) -> str | None:
+    return tok.low.replace(",", "") if tok.low[0].isdigit() else None
+
+
+def number_conflict(claim: str, evidence: str) -> bool:
+    """A number of the claim counts a noun, or follows a verb, that the source gives another number."""
+    c, e = claims.tokens(claim), claims.tokens(evidence)
+    for i, t in enumerate(c):
+        n = _num(t)
+        if n is None:
+            continue
+        if i + 1 < len(c) and claims.content(c[i + 1]):  # "8 people" against "4 people"
+            noun = c[i + 1].low
+            seen = {_num(e[j - 1]) for j in range(1, len(e)) if _num(e[j - 1]) and claims.same_word(noun, e[j].low)}
+            if seen and n not in seen:
+                return True
+        k = i - 1
+        while k >= 0 and c[k].low in STOPWORDS and i - k <= 2:
+            k -= 1
+        if k >= 0 and claims.content(c[k]) and i - k <= 3:  # "hand over 14" against "hand over seven"
+            verb, seen = c[k].low, set()
+            for j, u in enumerate(e):
+                if claims.content(u) and claims.same_word(verb, u.low):
+                    nxt = j + 1
+                    while nxt < len(e) and e[nxt].low in STOPWORDS and e[nxt].low not in ("and", "or", "but") \
+                            and nxt - j <= 2:  # "killed and eight wounded": 8 is not the killed
+                        nxt += 1
+                    if nxt < len(e) and _num(e[nxt]):
+                        seen.add(_num(e[nxt]))
+            if seen and n not in seen:
+                return True
+    return False
+
+
+def _neighbour(toks: Sequence[Tok], i: int, step: int) -> tuple[int, tuple[str, ...]] | None:
+    """The word next to the name at i in direction `step`, past the rest of the name and function words
+    (a common word, or a name joined by "of": "Hastert of Texas"), and the function words passed."""
+    lo, hi = claims.chain(toks, i)
+    j, skipped = claims.walk(toks, hi + 1 if step > 0 else lo - 1, step)
+    if not 0 <= j < len(toks) or toks[j].punct or abs(j - i) > 4 or toks[j].low in CALENDAR:
+        return None
+    if toks[j].name and skipped != ("of",):
+        return None
+    return j, skipped
+
+
+def _names_near(toks: Sequence[Tok], j: int, step: int) -> tuple[set[str], set[str]]:
+    """(the first name chain beside the word at j, when only function words lie between; every name
+    within 5 tokens, stopping at punctuation)."""
+    k, _ = claims.walk(toks, j + step, step)
+    first: set[str] = set()
+    if 0 <= k < len(toks) and toks[k].name and toks[k].low not in CALENDAR:
+        lo, hi = claims.chain(toks, k)
+        first = {toks[x].low for x in range(lo, hi + 1)}
+    near: set[str] = set()
+    k = j + step
+    while 0 <= k < len(toks) and abs(k - j) <= 5 and not toks[k].punct:
+        if toks[k].name:
+            near.add(toks[k].low)
+        k += step
+    return first, near
+
+
+def _slot_taken(c: Sequence[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: Sequence[Tok]) -> bool:
+    """The word c[k] has, in the source, another name in the place where the claim puts `mine`."""
+    others, found = set(), False
+    for j, u in enumerate(e):
+        if u.punct or not (u.low == c[k].low or (not u.name and not c[k].name and claims.same_word(c[k].low, u.low))):
+            continue
+        first, near = _names_near(e, j, -step)
+        if any(claims.same_name(x, y) for x in mine for y in near):
+            found = True
+        elif first and sorted(claims.walk(e, j - step, -step)[1]) == sorted(rel):
+            others |= first
+    return bool(others) and not found
+
+
+def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
+    """A name of `names` sits next to a word that, in the source, has another name in that place
+    ("Hastert of Texas" / "Hastert of Illinois"; "the envoy was Araghchi" / "envoy Steve Witkoff")."""
+    c, e = claims.tokens(claim, frozenset(names)), claims.tokens(evidence)
+    for i, t in enumerate(c):
+        if not t.name or t.low not in names or t.low in CALENDAR:
+            continue
+        lo, hi = claims.chain(c, i)
+        mine = {c[x].low for x in range(lo, hi + 1)}
+        for step in (-1, 1):
+            got = _neighbour(c, i, step)
+            if got is not None and _slot_taken(c, got[0], step, got[1], mine, e):
+                return True
+        j, skipped = claims.walk(c, lo - 1, -1)
+        if skipped and skipped[0] in claims.BE:  # "the US special envoy at the talks was Abbas Araghchi"
+            for k in range(j, -1, -1):
+                if c[k].punct:
+                    break
+                if claims.content(c[k]) and _slot_taken(c, k, -1, (), mine, e):
+                    return True
+    return False
