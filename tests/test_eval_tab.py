@@ -50,8 +50,10 @@ def test_summary_shows_each_measured_metric_with_threshold_and_verdict():
             for line in md.splitlines() if line.startswith("| ") and "metric" not in line}
     assert rows == {"answer_accuracy": ["0.500", "0.600", "**FAIL**"], "abstention_rate": ["0.000", "", ""],
                     "hit_at_k": ["1.000", "0.900", "pass"]}  # mrr_at_k was not measured: no row
-    passing = eval_tab.summary_markdown(_report(failed=[], summary={"hit_at_k": 1.0}))
+    passing = eval_tab.summary_markdown(_report(failed=[], summary={"hit_at_k": 1.0}, warnings=list("abcde")))
     assert passing.startswith("### **PASS**")
+    assert [w for w in passing.splitlines() if w.startswith("- ")] == [
+        "- warning: a", "- warning: b", "- warning: c", "- and 2 more warnings (all are in the HTML report)"]
 
 
 def test_case_rows_name_each_outcome_and_keep_answers_as_text():

@@ -32,6 +32,7 @@ SUITES = PROJECT_ROOT / "tests" / "eval"
 MODES = ("retrieval-only", "full")
 ANSWER_CHARS = 300  # of each answer in the table; the HTML report has the whole text
 HEADERS = ["case", "type", "outcome", "answer"]
+MAX_WARNINGS = 3  # a retrieval-only run of seeds.yaml warns 9 times (skipped briefs, unchecked thresholds)
 
 
 def suite_choices() -> list[tuple[str, str]]:
@@ -61,7 +62,10 @@ def summary_markdown(data: Mapping[str, Any]) -> str:
         lines.append(f"| {md_escape(name)} | {fmt(name, value)} | {'' if level is None else fmt(name, level)} | "
                      f"{'' if ok is None else 'pass' if ok else '**FAIL**'} |")
     lines += [f"- threshold missed: {md_escape(str(f))}" for f in failed]
-    lines += [f"- warning: {md_escape(str(w))}" for w in data.get("warnings") or []]
+    warnings = [str(w) for w in data.get("warnings") or []]
+    lines += [f"- warning: {md_escape(w)}" for w in warnings[:MAX_WARNINGS]]
+    if len(warnings) > MAX_WARNINGS:
+        lines.append(f"- and {len(warnings) - MAX_WARNINGS} more warnings (all are in the HTML report)")
     return "\n".join(lines)
 
 
