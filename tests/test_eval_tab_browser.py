@@ -36,7 +36,7 @@ def test_eval_tab_runs_the_seed_suite_and_shows_summary_and_cases(tmp_path: Path
             page.get_by_role("tab", name="Eval").click()
             page.click("#rag-eval-suite input")
             page.click("li[role=option]:has-text('seeds.yaml')")
-            page.get_by_label("retrieval-only").check()
+            page.get_by_role("radio", name="retrieval-only", exact=True).check()
             page.click("#rag-eval-run")
             summary = page.wait_for_selector("#rag-eval-summary h3", timeout=120_000)
             assert summary.inner_text().startswith(("PASS", "FAIL"))

@@ -104,7 +104,8 @@ def eval_tab(b: NewsDesk, guard: Callable[..., Any]) -> None:
     with gr.Accordion("Open a saved report", open=False):
         saved = gr.File(file_types=[".json"], type="filepath", label="rag eval --json report",
                         elem_id="rag-eval-open")
-    summary = gr.Markdown(elem_id="rag-eval-summary")
+    summary = gr.Markdown("No report yet: run a question file, or open a saved report.", elem_id="rag-eval-summary",
+                          min_height=60)  # room for the progress bar while a run has not shown anything yet
     table = gr.Dataframe(headers=HEADERS, interactive=False, wrap=True, elem_id="rag-eval-cases",
                          datatype=["str", "str", "str", "str"], column_widths=["18%", "12%", "15%", "55%"])
     downloads = gr.File(label="Report (HTML, opens offline) and JSON", file_count="multiple", interactive=False,
@@ -113,7 +114,7 @@ def eval_tab(b: NewsDesk, guard: Callable[..., Any]) -> None:
     def run_eval(path: str, mode_: str, briefs_: bool, progress: gr.Progress = gr.Progress()
                  ) -> tuple[str, list[list[str]], list[str]]:
         progress(0, desc="loading")
-        data = b.eval_suite(path, mode_, briefs_, lambda done, total, case: progress((done, total), desc=case))
+        data = b.eval_suite(path, mode_, briefs_, lambda done, total, case: progress((done, total), desc=f"case {case} done"))
         return show(data, f"eval-{Path(str(path)).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def open_saved(path: str | None) -> tuple[str, list[list[str]], list[str]]:
