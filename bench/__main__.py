@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     doc.update(mode="quick" if args.quick else "full", machine=describe(ROOT))
     doc.setdefault("sections", {})
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
-    ctx = Context(quick=args.quick, tmp=tmp)
+    ctx = Context(quick=args.quick, tmp=tmp, out=out)
     started = time.perf_counter()
     try:
         for name in names:

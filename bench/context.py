@@ -27,6 +27,7 @@ class Context:
     quick: bool
     tmp: Path
     shared: dict[str, Any] = field(default_factory=dict)  # results one section leaves for another
+    out: Path | None = None  # the run's result file; sections may write files beside it (quality: HTML reports)
     _index: Index | None = None
 
     def settings(self, workspace: Path | None = None, **changes: Any) -> Settings:

@@ -1,6 +1,6 @@
 """The application: `NewsDesk` owns the settings, the index and the chat model, and offers every
-operation once — ingest, upload, sources, stories, show, remove, ask, brief, summarize, evaluate,
-models.
+operation once — ingest, upload, sources, stories, show, remove, ask, brief, summarize, evaluate
+(a Suite, or a question file by path: eval_suite), models.
 
 The CLI, the chat, its API endpoints, `rag eval` and the bench call only this. Input is validated
 here, once (ids, k, limits, an empty index), with messages written for users. The backends are
@@ -28,19 +28,20 @@ from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
 from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import ConfigError, EmptyIndexError, ModelError, UnknownSourceError
+from rag.core.errors import ConfigError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
 from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
 from rag.core.types import Answer, Brief, DocRecord, Hit, Story
-from rag.evaluation.cases import Suite, require_sources
-from rag.evaluation.evaluate import BriefRun, CaseResult, Report, run_suite, shortcut_ask
+from rag.evaluation.cases import Suite, load_suite, require_sources
+from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
 from rag.ingest.pipeline import IngestReport, ingest
 from rag.retrieval import story_index
 from rag.retrieval.retrieve import Index, retrieve
 
 Progress = Callable[[int, int, str], None]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
+SUITE_TYPES, EVAL_MODES = (".yaml", ".yml", ".jsonl"), ("full", "retrieval-only", "shortcut")
 MAX_K = 50
 
 
@@ -297,6 +298,8 @@ class NewsDesk:
     def evaluate(self, suite: Suite, mode: str = "full", briefs: bool = True,
                  on_case: Callable[[CaseResult], None] | None = None) -> Report:
         """Run a question suite; mode: full | retrieval-only | shortcut (the top chunk verbatim)."""
+        if mode not in EVAL_MODES:
+            raise ConfigError(f"unknown eval mode {mode!r}; use one of: {', '.join(EVAL_MODES)}")
         docs = self.documents()
         s = self._settings
         require_sources(suite, set(docs), s.chroma_url or str(s.workspace))  # else every score is 0, silently
@@ -309,6 +312,26 @@ class NewsDesk:
             answer_fn = shortcut_ask(find)
         return run_suite(suite, retrieve=find, ask=answer_fn, brief=brief_fn, index_doc_ids=set(docs),
                          on_case=on_case)
+
+    def eval_suite(self, path: str | Path, mode: str = "full", briefs: bool = True,
+                   progress: Progress | None = None) -> dict[str, Any]:
+        """Load and check a question file, run it, and return the report as `rag eval --json` writes it;
+        `progress(done, total, case id)` after each case."""
+        p = Path(str(path or "").strip()).expanduser()
+        if p.suffix.lower() not in SUITE_TYPES or not p.is_file():
+            raise EvalFileError(f"{p}: not a question file; give an existing {' / '.join(SUITE_TYPES)} file")
+        suite, done = load_suite(p), [0]
+        total = sum(c.type != "briefing" or (mode == "full" and briefs) for c in suite.cases)  # briefs run in full only
+
+        def on_case(r: CaseResult) -> None:
+            done[0] += 1
+            if progress:
+                progress(done[0], total, r.id)
+        return self.eval_json(self.evaluate(suite, mode, briefs, on_case), mode, p)
+
+    def eval_json(self, report: Report, mode: str, questions: str | Path) -> dict[str, Any]:
+        """A report as JSON data with the configuration it ran under (what --json, --html and the chat show)."""
+        return report_to_json(report, {**self.config(), "mode": mode, "questions": str(questions)})
 
     def _brief_run(self, case: Any) -> BriefRun:
         b = briefing.brief(self.assistant(), self._require_documents(), topic=case.topic,

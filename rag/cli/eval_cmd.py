@@ -16,7 +16,7 @@ from rag.core.config import PROJECT_ROOT
 from rag.evaluation import verifier_bench
 from rag.evaluation.cases import load_suite
 from rag.evaluation.diff import RunDiff, diff_runs, load_run
-from rag.evaluation.evaluate import CaseResult, Report, compare, report_to_json
+from rag.evaluation.evaluate import CaseResult, Report, compare
 from rag.evaluation.html import render_html
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"
@@ -67,8 +67,7 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
         report = d.evaluate(suite, mode, briefs=not no_briefs, on_case=on_case)
     _print_cases(report)
     _print_summary(report, old)
-    config = {**d.config(), "mode": mode, "questions": str(questions)}
-    _write_outputs(report_to_json(report, config), old, baseline, json_out, html_out)
+    _write_outputs(d.eval_json(report, mode, questions), old, baseline, json_out, html_out)
     for w in report.warnings:
         err.print("[yellow]warning:[/yellow] ", end="")
         err.print(w, markup=False)

@@ -4,7 +4,8 @@
 lazily (on first use) and does every operation; `launch(...)` binds 127.0.0.1 by default and
 refuses a non-loopback address without a password. Handlers are plain functions; RagError reaches
 the user as `gr.Error`. Rendering lives in rag.web.render.
-Named API endpoints (gradio_client): /ask /ask_stream /sources /stories /upload /remove /brief.
+Named API endpoints (gradio_client): /ask /ask_stream /sources /stories /upload /remove /brief /eval;
+the Eval tab and /eval live in rag.web.eval_tab.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from rag.core.errors import ConfigError, RagError
 from rag.core.types import DocRecord, Story
 from rag.desk import UPLOAD_TYPES, NewsDesk
 from rag.web import render
+from rag.web.eval_tab import eval_api, eval_tab
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ def build_app(b: NewsDesk) -> gr.Blocks:
                     chat = _chat_tab(b)
                 with gr.Tab("Brief"):
                     brief_tab = _brief_tab(b)
+                with gr.Tab("Eval", elem_id="rag-eval-tab"):
+                    eval_tab(b, _guard)  # its own concurrency group: questions keep flowing during an eval
             with gr.Column(scale=2):
                 docs = _documents_panel(b)
         chat["run"](docs["filter"], docs["story"])
@@ -277,6 +281,7 @@ def _api(b: NewsDesk) -> None:
     gr.api(_guard(stories), api_name="stories", concurrency_id=INDEX)
     gr.api(_guard(remove), api_name="remove", concurrency_id=INDEX)
     gr.api(_guard(brief), api_name="brief", concurrency_id=MODEL)
+    eval_api(b, _guard)  # /eval, in the "eval" group (rag.web.eval_tab)
 
 
 def is_loopback(host: str) -> bool:
