@@ -314,12 +314,15 @@ class NewsDesk:
                          on_case=on_case)
 
     def eval_suite(self, path: str | Path, mode: str = "full", briefs: bool = True,
-                   progress: Progress | None = None) -> dict[str, Any]:
+                   progress: Progress | None = None, within: Sequence[Path] = ()) -> dict[str, Any]:
         """Load and check a question file, run it, and return the report as `rag eval --json` writes it;
-        `progress(done, total, case id)` after each case."""
+        `progress(done, total, case id)` after each case. With `within` (the chat), only files under
+        those folders are read, so a remote user cannot make the server read its other files."""
         p = Path(str(path or "").strip()).expanduser()
         if p.suffix.lower() not in SUITE_TYPES or not p.is_file():
             raise EvalFileError(f"{p}: not a question file; give an existing {' / '.join(SUITE_TYPES)} file")
+        if within and not any(p.resolve().is_relative_to(d.resolve()) for d in within):
+            raise EvalFileError(f"{p}: question files are read only from {', '.join(map(str, within))}")
         suite, done = load_suite(p), [0]
         total = sum(c.type != "briefing" or (mode == "full" and briefs) for c in suite.cases)  # briefs run in full only
 

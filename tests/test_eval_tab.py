@@ -79,6 +79,11 @@ def test_eval_suite_refuses_what_is_not_a_question_file_or_mode(tmp_path: Path):
         desk.eval_suite(tmp_path / "notes.txt", "retrieval-only")
     with pytest.raises(ConfigError, match="unknown eval mode"):
         desk.eval_suite(SEEDS_SUITE, "quick")
+    elsewhere = tmp_path / "elsewhere" / "suite.yaml"  # the chat reads only the shipped suites and the workspace
+    elsewhere.parent.mkdir()
+    elsewhere.write_text((PROJECT_ROOT / "tests" / "eval" / "seeds.yaml").read_text())
+    with pytest.raises(EvalFileError, match="read only from"):
+        desk.eval_suite(elsewhere, "retrieval-only", within=eval_tab._readable(desk))
 
 
 def test_eval_suite_reports_progress_per_case_retrieval_only(seeded_workspace: Path, seeded_index):

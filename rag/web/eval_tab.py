@@ -29,6 +29,11 @@ from rag.web.render import md_escape
 
 EVAL = "eval"  # concurrency group: one eval at a time, beside (not inside) the chat's "model" group
 SUITES = PROJECT_ROOT / "tests" / "eval"
+
+
+def _readable(b: NewsDesk) -> tuple[Path, ...]:
+    """Where the chat may read question files: the shipped suites and the workspace (never elsewhere)."""
+    return (SUITES, b.settings.workspace)
 MODES = ("retrieval-only", "full")
 ANSWER_CHARS = 300  # of each answer in the table; the HTML report has the whole text
 HEADERS = ["case", "type", "outcome", "answer"]
@@ -114,7 +119,8 @@ def eval_tab(b: NewsDesk, guard: Callable[..., Any]) -> None:
     def run_eval(path: str, mode_: str, briefs_: bool, progress: gr.Progress = gr.Progress()
                  ) -> tuple[str, list[list[str]], list[str]]:
         progress(0, desc="loading")
-        data = b.eval_suite(path, mode_, briefs_, lambda done, total, case: progress((done, total), desc=f"case {case} done"))
+        data = b.eval_suite(path, mode_, briefs_, lambda done, total, case: progress((done, total), desc=f"case {case} done"),
+                            within=_readable(b))
         return show(data, f"eval-{Path(str(path)).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def open_saved(path: str | None) -> tuple[str, list[list[str]], list[str]]:
@@ -133,6 +139,6 @@ def eval_api(b: NewsDesk, guard: Callable[..., Any]) -> None:
 
     def evaluate(questions: str, mode: str = "full", briefs: bool = True) -> dict[str, Any]:
         """Run a question file on the server; returns the report as `rag eval --json` writes it."""
-        return b.eval_suite(questions, mode or "full", bool(briefs))
+        return b.eval_suite(questions, mode or "full", bool(briefs), within=_readable(b))
 
     gr.api(guard(evaluate), api_name="eval", concurrency_id=EVAL, concurrency_limit=1)
