@@ -106,13 +106,13 @@ def test_eval_endpoint_returns_the_report_json(served):
 
 
 @pytest.mark.slow
-def test_questions_are_answered_while_an_eval_runs(served, tmp_path: Path):
+def test_questions_are_answered_while_an_eval_runs(served):
     """The eval is in its own concurrency group: a question waits at most for the eval's current answer,
     not for the whole eval (in the chat's "model" group, /ask would return only after the eval)."""
     client = Client(served[0].local_url, verbose=False)
     raw = yaml.safe_load(SEEDS_SUITE.read_text(encoding="utf-8"))
     factual = [c for c in raw["cases"] if c.get("type") == "factual"][:12]  # 12 answers >> the one /ask waits for
-    suite = tmp_path / "twelve.yaml"
+    suite = served[1].workspace / "twelve.yaml"  # the chat reads question files from the workspace
     suite.write_text(yaml.safe_dump({"cases": factual}), encoding="utf-8")
     job = client.submit(str(suite), "full", False, api_name="/eval")
     deadline = time.monotonic() + 120
