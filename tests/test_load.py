@@ -9,7 +9,8 @@ import pytest
 from pypdf import PdfWriter
 
 from rag.core.errors import SkipFile
-from rag.ingest.load import RawArticle, find_files, read_article
+from rag.ingest.load import SUPPORTED, RawArticle, read_article
+from rag.ingest.walk import find_sources
 
 MAX = 20_000_000
 ARTICLE = (
@@ -76,15 +77,16 @@ def text_pdf(lines: list[str], title: str | None = None) -> bytes:
     return bytes(out)
 
 
-# --- find_files --------------------------------------------------------------------------------
+# --- find_sources --------------------------------------------------------------------------------
 
 
-def test_find_files_expands_folders_sorted_and_reports_skips(tmp_path):
+def test_find_sources_expands_folders_sorted_and_reports_skips(tmp_path):
     for name in ["b.md", "a.txt", "c.docx", ".hidden.txt", ".git/x.txt", "sub/e.PDF", "sub/d.html", "z"]:
         write(tmp_path, name, "x")
     single = write(tmp_path, "elsewhere/f.htm", "x")
     missing = tmp_path / "missing.txt"
-    files, skipped = find_files([tmp_path, single, missing, tmp_path / "a.txt"])
+    found, skipped = find_sources([tmp_path, single, missing, tmp_path / "a.txt"], SUPPORTED)
+    files = [f.path for f in found]
     assert files == [tmp_path / "a.txt", tmp_path / "b.md", tmp_path / "elsewhere/f.htm",
                      tmp_path / "sub/d.html", tmp_path / "sub/e.PDF"]
     assert skipped == [

@@ -8,7 +8,6 @@ The only module that imports onnxruntime and tokenizers.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -20,7 +19,6 @@ log = logging.getLogger(__name__)
 
 MAX_TOKENS = 256
 BATCH = 32
-os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime is imported: see rag/__init__.py
 
 
 class Embedder:

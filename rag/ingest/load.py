@@ -13,13 +13,11 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from pypdf import PdfReader
 
 from rag.core.errors import SkipFile
 from rag.ingest import charset
-from rag.ingest.walk import find_sources
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +41,6 @@ class RawArticle:
     url: str | None = None
     authors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # metadata that was there but unusable ("impossible date '2004-02-31'")
-
-
-def find_files(paths: Iterable[Path], follow_links: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand folders (recursively, sorted, hidden entries skipped) into supported files.
-
-    Returns (files to read, [(path, reason)] for paths that were skipped); see `walk.py`.
-    """
-    found, skipped = find_sources(paths, SUPPORTED, follow_links)
-    return [f.path for f in found], skipped
 
 
 def read_article(path: Path, max_bytes: int) -> RawArticle:
