@@ -91,9 +91,15 @@ def check_k(k: Any) -> int | None:
     return None if k is None or k == "" else whole_number("k", k, 1, MAX_K)
 
 
+def covered_by(publisher: str | None, outlets: Sequence[str | None]) -> bool:
+    """True when no publisher is asked for, or one of `outlets` contains it (any case)."""
+    wanted = (publisher or "").strip().lower()
+    return not wanted or any(wanted in (o or "").lower() for o in outlets)
+
+
 def matches(r: DocRecord, publisher: str | None, title: str | None) -> bool:
     """A document's publisher contains `publisher` and its title contains the word `title` (any case)."""
-    if publisher and publisher.strip().lower() not in (r.publisher or "").lower():
+    if not covered_by(publisher, [r.publisher]):
         return False
     return not title or re.search(rf"\b{re.escape(title.strip())}", r.title, re.IGNORECASE) is not None
 
@@ -263,10 +269,8 @@ class NewsDesk:
         """The stories, largest first; `since` (YYYY-MM-DD) keeps those with an article dated on or
         after it (undated stories are left out then); `publisher` those that an outlet containing it covers."""
         day = check_date(since, "since")
-        who = (publisher or "").strip().lower()
         return [s for s in story_index.read(self.index.store)
-                if (day is None or (s.last is not None and s.last >= day))
-                and (not who or any(who in o.lower() for o in s.outlets))]
+                if (day is None or (s.last is not None and s.last >= day)) and covered_by(publisher, s.outlets)]
 
     def story(self, story_id: str) -> Story:
         """One story by id, else an error naming the nearest ids."""
