@@ -29,15 +29,15 @@ from rag.web.render import md_escape
 
 EVAL = "eval"  # concurrency group: one eval at a time, beside (not inside) the chat's "model" group
 SUITES = PROJECT_ROOT / "tests" / "eval"
+MODES = ("retrieval-only", "full")
+ANSWER_CHARS = 300  # of each answer in the table; the HTML report has the whole text
+HEADERS = ["case", "type", "outcome", "answer"]
+MAX_WARNINGS = 3  # a retrieval-only run of seeds.yaml warns 9 times (skipped briefs, unchecked thresholds)
 
 
 def _readable(b: NewsDesk) -> tuple[Path, ...]:
     """Where the chat may read question files: the shipped suites and the workspace (never elsewhere)."""
     return (SUITES, b.settings.workspace)
-MODES = ("retrieval-only", "full")
-ANSWER_CHARS = 300  # of each answer in the table; the HTML report has the whole text
-HEADERS = ["case", "type", "outcome", "answer"]
-MAX_WARNINGS = 3  # a retrieval-only run of seeds.yaml warns 9 times (skipped briefs, unchecked thresholds)
 
 
 def suite_choices() -> list[tuple[str, str]]:
