@@ -36,8 +36,10 @@ from rag.core.types import Answer, Brief, DocRecord, Hit, Story
 from rag.evaluation.cases import Suite, load_suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
 from rag.ingest.pipeline import IngestReport, ingest
+from rag.retrieval import scope as scoping
 from rag.retrieval import story_index
-from rag.retrieval.retrieve import Index, retrieve
+from rag.retrieval.retrieve import Index
+from rag.retrieval.timeframe import parse_as_of
 
 Progress = Callable[[int, int, str], None]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -237,11 +239,13 @@ class NewsDesk:
     # questions ---------------------------------------------------------------------------------
     def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (),
                    doc_ids: Sequence[str] | str | None = None, k: Any = None, temperature: float | None = None,
-                   max_tokens: Any = None, story: str | None = None) -> Iterator[Token | Done]:
-        """The model's text as Token events, then one Done with the verified Answer.
+                   max_tokens: Any = None, story: str | None = None, as_of: Any = None) -> Iterator[Token | Done]:
+        """The model's text as Token events, then one Done with the verified Answer; `as_of` (a date) is
+        what "last week" is relative to (default: the newest article's date).
 
         `story` restricts retrieval to that story's articles (and to `doc_ids` among them, when both are given)."""
         asking.clean_question(question, self._settings.max_question_chars)  # fail fast, before loading a model
+        day = parse_as_of(as_of)
         self.check_model()
         self._require_documents()
         ids, k_ = self.check_ids(doc_ids), check_k(k)
@@ -251,7 +255,8 @@ class NewsDesk:
             if not ids:
                 raise UnknownSourceError(f"none of the chosen articles is in story '{story}'")
         return asking.ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k_,
-                                 temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
+                                 temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None,
+                                 as_of=day)
 
     def ask(self, question: str, **kwargs: Any) -> Answer:
         answer = None
@@ -261,8 +266,12 @@ class NewsDesk:
         assert answer is not None
         return answer
 
-    def retrieve(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
-        return retrieve(self.index, query, k or self._settings.k, doc_ids)
+    def retrieve(self, query: str, k: int | None = None, doc_ids: Sequence[str] | None = None,
+                 as_of: Any = None) -> list[Hit]:
+        """The chunks `ask` would draw on, within the period and outlet the question names."""
+        docs = self.documents()
+        sc = scoping.scope(query, docs, parse_as_of(as_of), doc_ids)
+        return [] if sc.empty else scoping.retrieve_in(self.index, query, k or self._settings.k, sc, docs)
 
     # stories ---------------------------------------------------------------------------------
     def stories(self, since: str | None = None, publisher: str | None = None) -> list[Story]:
@@ -300,17 +309,19 @@ class NewsDesk:
 
     # evaluation --------------------------------------------------------------------------------
     def evaluate(self, suite: Suite, mode: str = "full", briefs: bool = True,
-                 on_case: Callable[[CaseResult], None] | None = None) -> Report:
-        """Run a question suite; mode: full | retrieval-only | shortcut (the top chunk verbatim)."""
+                 on_case: Callable[[CaseResult], None] | None = None, as_of: Any = None) -> Report:
+        """Run a question suite; mode: full | retrieval-only | shortcut (the top chunk verbatim). A case's
+        own `as_of` is its reference date, else `as_of`, else the newest article's date."""
         if mode not in EVAL_MODES:
             raise ConfigError(f"unknown eval mode {mode!r}; use one of: {', '.join(EVAL_MODES)}")
         docs = self.documents()
         s = self._settings
         require_sources(suite, set(docs), s.chroma_url or str(s.workspace))  # else every score is 0, silently
-        find = lambda q: self.retrieve(q)  # noqa: E731
+        default = parse_as_of(as_of)
+        find = lambda q, as_of=None: self.retrieve(q, as_of=as_of or default)  # noqa: E731
         answer_fn = brief_fn = None
         if mode == "full":
-            answer_fn = lambda q: self.ask(q)  # noqa: E731
+            answer_fn = lambda q, as_of=None: self.ask(q, as_of=as_of or default)  # noqa: E731
             brief_fn = self._brief_run if briefs else None
         elif mode == "shortcut":
             answer_fn = shortcut_ask(find)

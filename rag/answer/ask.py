@@ -10,16 +10,18 @@ import logging
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence
+from datetime import date
+from typing import Iterator, Mapping, Sequence
 
 from rag.answer import cite
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
 from rag.core.ports import ChatModel
-from rag.core.types import Answer, Hit, Source, Timings, Usage
+from rag.core.types import Answer, DocRecord, Hit, Source, Timings, Usage
+from rag.retrieval import scope as scoping
 from rag.retrieval.context import build_sources, render
-from rag.retrieval.retrieve import retrieve
+from rag.retrieval.timeframe import day_text, span_text
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,12 @@ def ask(a: Assistant, question: str, **kwargs: object) -> Answer:
 
 def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] = (),
                doc_ids: Sequence[str] | None = None, k: int | None = None, temperature: float | None = None,
-               max_tokens: int | None = None) -> Iterator[Token | Done]:
-    """Stream the model's text as Token events, then one Done with the verified Answer."""
+               max_tokens: int | None = None, as_of: date | None = None) -> Iterator[Token | Done]:
+    """Stream the model's text as Token events, then one Done with the verified Answer.
+
+    A period or outlet the question names limits retrieval (`rag.retrieval.scope`; "last week" is
+    resolved against `as_of`, else the newest article's date); an answer drawn from such a scope opens
+    with the dates of its cited articles, and a period without articles is an abstention that says so."""
     s = a.settings
     t0 = time.perf_counter()
     question, notice = clean_question(question, s.max_question_chars)
@@ -70,7 +76,12 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     notes = [n for n in (notice, cut) if n]
     docs = a.index.documents()  # not empty: rag.desk checks that before it asks
     standalone = rewrite(a, question, history) if history else question
-    hits = retrieve(a.index, standalone, k or s.k, doc_ids, all_docs=docs)
+    sc = scoping.scope(standalone, docs, as_of, doc_ids)
+    if sc.empty:
+        ms = (time.perf_counter() - t0) * 1000
+        yield Done(Answer(question, period_empty(a, sc), True, notice=_join(notes), timings=Timings(ms, 0.0, ms)))
+        return
+    hits = scoping.retrieve_in(a.index, standalone, k or s.k, sc, docs)
     retrieve_ms = (time.perf_counter() - t0) * 1000
     best = max((h.similarity or 0.0 for h in hits), default=0.0)
     if not hits or best < s.min_relevance:
@@ -100,7 +111,35 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
     if stats.truncated == "timeout":
         notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
-    yield Done(decide(a, standalone, "".join(parts), hits, sources, notice, timings))
+    answer = decide(a, standalone, "".join(parts), hits, sources, notice, timings)
+    if sc.timeframe is not None and not answer.abstained:
+        answer = replace(answer, answer=f"{dates_line(a, answer, sc, docs)}\n{answer.answer}")
+    yield Done(answer)
+
+
+def period_empty(a: Assistant, sc: scoping.Scope) -> str:
+    """'No articles from 20–26 November 2004 are indexed.', naming the outlet and the undated articles."""
+    assert sc.timeframe is not None or sc.outlets
+    tf = sc.timeframe
+    period = span_text(*tf.window) if tf is not None else span_text(None, sc.reference)
+    outlets = a.prompts.render("period_outlets", outlets=", ".join(sc.outlets)) if sc.outlets else ""
+    undated = a.prompts.render("period_undated", n=sc.undated) if sc.undated else ""
+    return a.prompts.render("period_empty", outlets=outlets, period=period, undated=undated).strip()
+
+
+def dates_line(a: Assistant, answer: Answer, sc: scoping.Scope, docs: Mapping[str, DocRecord]) -> str:
+    """'As of 17 November 2004 (the cited articles are dated 15–17 November 2004): ', from the cited
+    articles' own dates (the model never writes dates here)."""
+    cited = [c.doc_id for c in answer.citations if c.verified] or [x.doc_id for x in answer.sources]
+    dates, undated = scoping.cited_dates(cited, docs)
+    if not dates:
+        return a.prompts.render("as_of_none", reference=day_text(sc.reference))
+    more = a.prompts.render("as_of_undated", n=undated) if undated else ""
+    return a.prompts.render("as_of", as_of=day_text(dates[-1]), dates=_dates_text(dates), undated=more)
+
+
+def _dates_text(dates: Sequence[date]) -> str:
+    return ", ".join(map(day_text, dates)) if len(dates) <= 3 else span_text(dates[0], dates[-1])
 
 
 def fit_question(llm: ChatModel, question: str) -> tuple[str, str | None]:

@@ -19,13 +19,16 @@ from rag.core.types import Answer
 @click.option("--k", type=int, help="Number of chunks to retrieve [RAG_K].")
 @click.option("--sources", "source_ids", help="Only use these doc ids (comma-separated).")
 @click.option("--story", help="Only use the articles of this story (an id from `rag stories`).")
+@click.option("--as-of", "as_of", help="The date a question about time is asked on: \"last week\" is the week "
+              "before it (default: the newest article's date), e.g. 2004-11-17.")
 @click.option("--temperature", type=float, help="Sampling temperature [RAG_TEMPERATURE].")
 @click.option("--max-tokens", type=int, help="Cap on answer tokens [RAG_MAX_TOKENS].")
 @settings_options
-def ask(question: str, as_json: bool, source_ids: str | None, story: str | None, **flags: Any) -> None:
+def ask(question: str, as_json: bool, source_ids: str | None, story: str | None, as_of: str | None,
+        **flags: Any) -> None:
     """Answer a question from the articles, with verified citations."""
     answer = None
-    for event in desk(flags).ask_stream(question, doc_ids=source_ids, story=story):
+    for event in desk(flags).ask_stream(question, doc_ids=source_ids, story=story, as_of=as_of):
         if isinstance(event, Token) and not as_json:
             out.print(event.text, end="", markup=False)
         elif isinstance(event, Done):

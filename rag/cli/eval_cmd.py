@@ -30,6 +30,8 @@ DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 @click.option("--k", type=int, help="Number of chunks to retrieve [RAG_K].")
 @click.option("--retrieval-only", is_flag=True, help="Score retrieval only; no model is loaded (fast).")
 @click.option("--shortcut", is_flag=True, help="ALCE baseline: answer = the top retrieved chunk verbatim.")
+@click.option("--as-of", "as_of", help="Reference date of cases without their own as_of (default: the newest "
+              "article's date), e.g. 2004-11-17.")
 @click.option("--no-briefs", is_flag=True, help="Skip briefing cases.")
 @click.option("--baseline", type=click.Path(path_type=Path, exists=True), help="An earlier --json report to compare.")
 @click.option("--html", "html_out", type=click.Path(path_type=Path),
@@ -43,7 +45,7 @@ DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "verify" / "pairs.yaml"
 @settings_options
 def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, shortcut: bool, no_briefs: bool,
                  baseline: Path | None, html_out: Path | None, compare_paths: tuple[Path, Path] | None,
-                 verifier: bool, pairs: Path, **flags: Any) -> None:
+                 verifier: bool, pairs: Path, as_of: str | None, **flags: Any) -> None:
     """Score answers and briefings against fixed test questions; exit 1 when a threshold is missed."""
     if compare_paths:
         _compare_runs(*compare_paths, html_out)
@@ -64,7 +66,7 @@ def eval_command(questions: Path, json_out: Path | None, retrieval_only: bool, s
             done.append(r)
             bar.update(task, advance=1, description=_running_score(done))
 
-        report = d.evaluate(suite, mode, briefs=not no_briefs, on_case=on_case)
+        report = d.evaluate(suite, mode, briefs=not no_briefs, on_case=on_case, as_of=as_of)
     _print_cases(report)
     _print_summary(report, old)
     _write_outputs(d.eval_json(report, mode, questions), old, baseline, json_out, html_out)

@@ -222,10 +222,10 @@ def shortcut_answer(hits: Sequence[Hit]) -> str:
     return hits[0].chunk.text if hits else ""
 
 
-def shortcut_ask(retrieve: Callable[[str], Sequence[Hit]]) -> Callable[[str], Answer]:
+def shortcut_ask(retrieve: Callable[..., Sequence[Hit]]) -> Callable[..., Answer]:
     """An `ask` that answers with `shortcut_answer`, abstaining only when retrieval finds nothing."""
-    def ask(question: str) -> Answer:
-        hits = tuple(retrieve(question))
+    def ask(question: str, **when: object) -> Answer:
+        hits = tuple(retrieve(question, **when))
         return Answer(question, shortcut_answer(hits), not hits, hits=hits)
     return ask
 
@@ -249,11 +249,12 @@ def _answer_metrics(case: Case, answer: Answer, gold: Sequence[str]) -> tuple[di
     return m, {"forbidden_found": found, "notice": answer.notice, "raw": answer.raw}
 
 
-def _run_question(case: Case, ask: Callable[[str], Answer] | None,
-                  retrieve: Callable[[str], Sequence[Hit]] | None, gold: Sequence[str]) -> CaseResult:
+def _run_question(case: Case, ask: Callable[..., Answer] | None,
+                  retrieve: Callable[..., Sequence[Hit]] | None, gold: Sequence[str]) -> CaseResult:
     assert case.question is not None
-    answer = ask(case.question) if ask is not None else None
-    hits = answer.hits if answer is not None else retrieve(case.question)  # type: ignore[misc]
+    when = {"as_of": case.as_of} if case.as_of else {}  # only then: one-argument callables serve other suites
+    answer = ask(case.question, **when) if ask is not None else None
+    hits = answer.hits if answer is not None else retrieve(case.question, **when)  # type: ignore[misc]
     retrieved = tuple(_dedupe(h.chunk.doc_id for h in hits))
     metrics: dict[str, Value] = {}
     if gold:
@@ -277,10 +278,11 @@ def _gold(case: Case, index_doc_ids: set[str] | frozenset[str], warnings: list[s
     return tuple(d for d in ids if d in index_doc_ids)
 
 
-def run_suite(suite: Suite, *, retrieve: Callable[[str], Sequence[Hit]] | None,
-              ask: Callable[[str], Answer] | None, brief: Callable[[Case], BriefRun] | None,
+def run_suite(suite: Suite, *, retrieve: Callable[..., Sequence[Hit]] | None,
+              ask: Callable[..., Answer] | None, brief: Callable[[Case], BriefRun] | None,
               index_doc_ids: set[str], on_case: Callable[[CaseResult], None] | None = None) -> Report:
-    """Run every case; `ask=None` scores retrieval only; briefing cases need `brief`."""
+    """Run every case; `ask=None` scores retrieval only; briefing cases need `brief`. A case with an
+    `as_of` date passes it to `ask` and `retrieve` as the keyword `as_of`."""
     if ask is None and retrieve is None and any(c.type != "briefing" for c in suite.cases):
         raise ValueError("run_suite needs `ask` or `retrieve` for question cases")
     warnings: list[str] = []

@@ -241,16 +241,17 @@ def _api(b: NewsDesk) -> None:
     """The named endpoints for gradio_client (see the module docstring)."""
 
     def ask(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
-            story: str | None = None) -> dict[str, Any]:
-        """Answer a question (only from one story's articles when `story` is given); the JSON of `rag ask --json`."""
-        return answer_json(b.ask(question, doc_ids=doc_ids, k=k, story=story or None))
+            story: str | None = None, as_of: str | None = None) -> dict[str, Any]:
+        """Answer a question (only from one story's articles when `story` is given; "last week" before
+        `as_of`, a date, when given); the JSON of `rag ask --json`."""
+        return answer_json(b.ask(question, doc_ids=doc_ids, k=k, story=story or None, as_of=as_of or None))
 
     def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
-                   story: str | None = None) -> Iterator[dict[str, Any]]:
+                   story: str | None = None, as_of: str | None = None) -> Iterator[dict[str, Any]]:
         """Stream {"text": raw text so far, "done": false}, then {"text": verified, "done": true, "answer": {...}}."""
         text = ""
         try:
-            for event in b.ask_stream(question, doc_ids=doc_ids, k=k, story=story or None):
+            for event in b.ask_stream(question, doc_ids=doc_ids, k=k, story=story or None, as_of=as_of or None):
                 if isinstance(event, Token):
                     text += event.text
                     yield {"text": text, "done": False}
