@@ -270,7 +270,7 @@ class NewsDesk:
                  as_of: Any = None) -> list[Hit]:
         """The chunks `ask` would draw on, within the period and outlet the question names."""
         docs = self.documents()
-        sc = scoping.scope(query, docs, parse_as_of(as_of), doc_ids)
+        sc = scoping.scope(query, docs, parse_as_of(as_of), doc_ids, self.index)
         return [] if sc.empty else scoping.retrieve_in(self.index, query, k or self._settings.k, sc, docs)
 
     # stories ---------------------------------------------------------------------------------

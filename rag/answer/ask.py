@@ -76,7 +76,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     notes = [n for n in (notice, cut) if n]
     docs = a.index.documents()  # not empty: rag.desk checks that before it asks
     standalone = rewrite(a, question, history) if history else question
-    sc = scoping.scope(standalone, docs, as_of, doc_ids)
+    sc = scoping.scope(standalone, docs, as_of, doc_ids, a.index)
     if sc.empty:
         ms = (time.perf_counter() - t0) * 1000
         yield Done(Answer(question, period_empty(a, sc), True, notice=_join(notes), timings=Timings(ms, 0.0, ms)))
@@ -85,7 +85,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     retrieve_ms = (time.perf_counter() - t0) * 1000
     best = max((h.similarity or 0.0 for h in hits), default=0.0)
     if not hits or best < s.min_relevance:
-        yield Done(abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)))
+        yield Done(dated(a, abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)), sc, docs))
         return
     system = a.prompts.text("answer_system")
     max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
@@ -111,10 +111,17 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
     if stats.truncated == "timeout":
         notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
-    answer = decide(a, standalone, "".join(parts), hits, sources, notice, timings)
-    if sc.timeframe is not None and not answer.abstained:
-        answer = replace(answer, answer=f"{dates_line(a, answer, sc, docs)}\n{answer.answer}")
-    yield Done(answer)
+    yield Done(dated(a, decide(a, standalone, "".join(parts), hits, sources, notice, timings), sc, docs))
+
+
+def dated(a: Assistant, answer: Answer, sc: scoping.Scope, docs: Mapping[str, DocRecord]) -> Answer:
+    """An answer about a period opens with its cited articles' dates; an abstention in a period that holds
+    no dated article says that instead of only 'the articles don't say'."""
+    if sc.timeframe is None:
+        return answer
+    if answer.abstained:
+        return replace(answer, answer=period_empty(a, sc)) if sc.undated_only else answer
+    return replace(answer, answer=f"{dates_line(a, answer, sc, docs)}\n{answer.answer}")
 
 
 def period_empty(a: Assistant, sc: scoping.Scope) -> str:

@@ -6,8 +6,9 @@ Rules: an outlet the question names restricts it to the articles of that publish
 publisher has that name (its domain's name: "BBC" is bbc.co.uk, "The Japan Times" japantimes.co.jp)
 and the question asks what was reported or said. A period restricts it to the articles dated in the
 period's window; articles with no known date stay candidates (most of a crawl may be undated) but are
-ranked after the dated ones and counted, so the answer can say so. A period without a single dated
-article is `empty`: the caller abstains and says so. "The latest" orders the hits newest first.
+ranked after the dated ones and counted, so the answer can say so. A scope without candidates is
+`empty` and one whose period holds no dated article `undated_only`: the caller abstains and says so
+(for the latter when the undated articles do not answer). "The latest" orders the hits newest first.
 Does not: parse phrases (`timeframe`), render text for users (`rag.answer.ask` does, from prompts/),
 or change retrieval for a question that names neither an outlet nor a period.
 """
@@ -26,8 +27,9 @@ from rag.retrieval.timeframe import Timeframe, resolve
 # labels of a domain that name no outlet: "news.bbc.co.uk" is "bbc"
 _GENERIC = frozenset("www www2 news edition english the online com net org co uk jp au cn de ie br mil gov edu "
                      "info int nz za in ca us tv".split())
-_ASKS_OUTLET = re.compile(r"\b(?:report\w*|say|says|said|writ\w*|wrote|publish\w*|cover\w*|according\s+to"
-                          r"|headlines?|articles?|stories)\b", re.I)
+_REPORTING = re.compile(r"(?:report\w*|say|says|said|writ\w*|wrote|publish\w*|cover\w*|headlines?|articles?|stor(?:y|ies))\b",
+                        re.I)
+HEAD_CHARS = 300  # a wire credit sits in the dateline or byline, at the top
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,14 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        """A period with no dated article (undated ones cannot show that it has any): nothing to answer from."""
+        """No article at all may answer: nothing to retrieve."""
+        return self.doc_ids is not None and not self.doc_ids
+
+    @property
+    def undated_only(self) -> bool:
+        """A period with no dated article, searched only among articles whose date is unknown."""
         tf = self.timeframe
-        return self.doc_ids is not None and (not self.doc_ids or (tf is not None and not tf.latest and not self.dated))
+        return tf is not None and tf.enforced and not tf.latest and not self.dated
 
 
 def reference_date(docs: Mapping[str, DocRecord], as_of: date | None = None) -> date:
@@ -80,29 +87,56 @@ def _key(name: str) -> str:
 
 
 def named_outlets(question: str, publishers: Iterable[str | None]) -> tuple[str, ...]:
-    """The publishers whose name the question gives as a name ("the BBC", "Reuters"), when it asks what
-    was reported or said; () otherwise."""
-    if not _ASKS_OUTLET.search(question):
-        return ()
-    names = {_key(e) for e in parse(question).entities} - {""}
-    return tuple(sorted(p for p in set(publishers) if p and names & outlet_keys(p)))
+    """The publishers the question names as the one that reported ("What did the BBC report", "according
+    to Reuters", "in The Guardian"); () when it names none, or names one only as a subject ("the Boeing job")."""
+    names = {key: e for e in parse(question).entities if (key := _key(e))}
+    asked = {key for key, e in names.items() if _as_outlet(question, e)}
+    return tuple(sorted(p for p in set(publishers) if p and asked & outlet_keys(p)))
+
+
+def _as_outlet(question: str, name: str) -> bool:
+    e = re.escape(name)
+    return bool(re.search(rf"\b(?:according\s+to|in|reported\s+by)\s+(?:the\s+)?{e}\b"
+                          rf"|\b{e}(?:'s)?\s+(?:(?:first|also|later|then)\s+)?{_REPORTING.pattern}", question, re.I))
+
+
+def wire_credit(text: str, outlet: str) -> bool:
+    """Whether an article's opening credits it to the outlet: "(Reuters)", "Source: Reuters" (a wire story
+    that another site carries)."""
+    names = "|".join(re.escape(k) for k in outlet_keys(outlet))
+    return bool(names) and re.search(rf"\((?:{names})\)|\bsource:\s*(?:{names})\b", text[:HEAD_CHARS], re.I) is not None
 
 
 def scope(question: str, docs: Mapping[str, DocRecord], as_of: date | None = None,
-          doc_ids: Sequence[str] | None = None) -> Scope:
-    """The articles `question` may draw on among `docs` (and among `doc_ids`, when given)."""
+          doc_ids: Sequence[str] | None = None, index: Index | None = None) -> Scope:
+    """The articles `question` may draw on among `docs` (and among `doc_ids`, when given); with `index`,
+    an article another site carries counts for the outlet its opening credits (`wire_credit`)."""
     ref = reference_date(docs, as_of)
     tf = resolve(question, ref)
     outlets = named_outlets(question, (r.publisher for r in docs.values()))
     if not outlets and (tf is None or not tf.enforced):
         return Scope(ref, tf, doc_ids=tuple(doc_ids) if doc_ids else None)
-    pool = [d for d in (doc_ids or docs) if d in docs and (not outlets or docs[d].publisher in outlets)]
+    pool = [d for d in (doc_ids or docs) if d in docs]
+    if outlets:
+        pool = _by_outlet(pool, outlets, docs, index)
     if tf is None or not tf.enforced:
         return Scope(ref, tf, outlets, tuple(pool))
     lo, hi = tf.window
     dated = [d for d in pool if (day := _date(docs[d].date)) is not None and (lo is None or lo <= day) and day <= hi]
     undated = [d for d in pool if _date(docs[d].date) is None]
     return Scope(ref, tf, outlets, tuple(dated + undated), len(dated), len(undated))
+
+
+def _by_outlet(pool: list[str], outlets: tuple[str, ...], docs: Mapping[str, DocRecord],
+               index: Index | None) -> list[str]:
+    own = [d for d in pool if docs[d].publisher in outlets]
+    others = [d for d in pool if docs[d].publisher not in outlets]
+    if index is None or not others:
+        return own
+    versions = {d: docs[d].version for d in others}
+    heads = index.store.get_chunks([f"{d}:0" for d in others], versions)
+    credited = {c.doc_id for c in heads.values() if any(wire_credit(c.text, o) for o in outlets)}
+    return own + [d for d in others if d in credited]
 
 
 def retrieve_in(index: Index, question: str, k: int, sc: Scope, docs: Mapping[str, DocRecord]) -> list[Hit]:

@@ -241,7 +241,7 @@ def _last_weekday(name: str, ref: date) -> date:
 
 
 def _weekday(q: str, ref: date) -> Found | None:
-    m = re.search(rf"\b(?:on\s+|last\s+|this\s+past\s+)?{_WDAY}\b(?!,?\s+(?:{_DAY}\s+)?{_MON})(?!,?\s+{_DAY})", q, re.I)
+    m = re.search(rf"\b(?:on|last|this\s+past)\s+{_WDAY}\b(?!,?\s+(?:{_DAY}\s+)?{_MON})(?!,?\s+{_DAY})", q, re.I)
     if not m or re.search(rf"{m.group(0)}\W*{_DATE}", q, re.I):
         return None
     day = _last_weekday(m.group("wd"), ref)
