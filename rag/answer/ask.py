@@ -120,7 +120,7 @@ def dated(a: Assistant, answer: Answer, sc: scoping.Scope, docs: Mapping[str, Do
     if sc.timeframe is None:
         return answer
     if answer.abstained:
-        return replace(answer, answer=period_empty(a, sc)) if sc.undated_only else answer
+        return replace(answer, answer=f"{period_empty(a, sc)}\n{answer.answer}") if sc.undated_only else answer
     return replace(answer, answer=f"{dates_line(a, answer, sc, docs)}\n{answer.answer}")
 
 

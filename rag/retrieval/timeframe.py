@@ -9,8 +9,8 @@ weekday ("on Monday", "last Monday") the latest such day before R, "since Monday
 date or month without a year is in R's year, or the year before when that would be after R; "latest",
 "most recent", "newest" prefer the newest articles up to R.
 `reported` says whether the question asks what was reported in the period ("What did the BBC report
-on 16 November?", "What happened last week?") rather than about an event in it ("Who did Bush choose
-last week?"): see `Timeframe.window`.
+on 16 November?", "news from last week") rather than about an event in it ("What happened last week?",
+"Who did Bush choose last week?"): see `Timeframe.window`.
 Does not: read articles, filter anything (`rag.retrieval.scope` does), resolve years, quarters or
 seasons ("last year", "Q3"; `rag.retrieval.constraints` does), or call a model. Standard library only.
 """
@@ -36,8 +36,9 @@ _WDAY = r"(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day"
 _UNIT = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _NUMBER = {w: i for i, w in enumerate("one two three four five six seven eight nine ten".split(), 1)}
 # words of a question that asks what was reported in a period rather than about an event in it
-_REPORTED = re.compile(r"\b(?:report\w*|say|says|said|writ\w*|wrote|publish\w*|cover\w*|news|headlines?|happen\w*"
-                       r"|articles?|stories|story|according\s+to|announc\w*|latest|new)\b", re.I)
+# ("What happened last week?" asks about events: a report of one may be from today)
+_REPORTED = re.compile(r"\b(?:report\w*|say|says|said|writ\w*|wrote|publish\w*|cover\w*|news|headlines?"
+                       r"|articles?|stories|story|according\s+to)\b", re.I)
 _LATEST = re.compile(r"\b(?:the\s+)?(?:latest|most\s+recent(?:ly)?|newest|recent(?:ly)?)\b", re.I)
 
 
