@@ -6,9 +6,11 @@ Rules: an outlet the question names restricts it to the articles of that publish
 publisher has that name (its domain's name: "BBC" is bbc.co.uk, "The Japan Times" japantimes.co.jp)
 and the question asks what was reported or said. A period restricts it to the articles dated in the
 period's window; articles with no known date stay candidates (most of a crawl may be undated) but are
-ranked after the dated ones and counted, so the answer can say so. A scope without candidates is
-`empty` and one whose period holds no dated article `undated_only`: the caller abstains and says so
-(for the latter when the undated articles do not answer). "The latest" orders the hits newest first.
+ranked after the dated ones and counted, so the answer can say so. A scope is `empty` (the caller
+abstains and says so) without candidates, or when a period said relative to the reference date ("last
+week") holds no dated article; a calendar period without one ("on 12 November") is searched among the
+undated articles only (`undated_only`), and an abstention there says so. "The latest" orders the hits
+newest first.
 Does not: parse phrases (`timeframe`), render text for users (`rag.answer.ask` does, from prompts/),
 or change retrieval for a question that names neither an outlet nor a period.
 """
@@ -45,8 +47,10 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        """No article at all may answer: nothing to retrieve."""
-        return self.doc_ids is not None and not self.doc_ids
+        """Nothing to retrieve: no article may answer, or a period said relative to the reference date
+        ("last week") holds no dated article (an undated one is never taken for a recent one)."""
+        relative = self.timeframe is not None and self.timeframe.relative
+        return self.doc_ids is not None and (not self.doc_ids or (self.undated_only and relative))
 
     @property
     def undated_only(self) -> bool:
