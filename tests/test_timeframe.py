@@ -167,8 +167,8 @@ def test_an_empty_period_abstains_and_says_so(timed_desk):
 def test_a_recent_period_without_dated_articles_is_empty_whatever_the_undated_ones(timed_desk):
     assert timed_desk.retrieve("What happened last week?", as_of="2004-11-27") == []
     answer = timed_desk.ask("What happened last week?", as_of="27 November 2004")
-    assert answer.abstained and answer.answer == ("No articles from 20–27 November 2004 are indexed. (2 articles have "
-                                                  "no known date and cannot be placed in that period.)")
+    assert answer.abstained and answer.answer == ("No articles from 20–27 November 2004 are indexed. (Articles without "
+                                                  "a known date, which cannot be placed in it: 2.)")
 
 
 def test_a_calendar_day_without_dated_articles_searches_only_the_undated_and_says_so(timed_desk):
@@ -176,7 +176,8 @@ def test_a_calendar_day_without_dated_articles_searches_only_the_undated_and_say
     assert set(_docs(timed_desk.retrieve(question, k=10))) == UNDATED
     answer = timed_desk.ask(question)
     if answer.abstained:  # the tiny model may fail verification: then the period note comes first
-        assert answer.answer.startswith("No articles from 25 November 2004 are indexed. (2 articles have no known")
+        assert answer.answer.startswith("No articles from 25 November 2004 are indexed. (Articles without a known "
+                                        "date, which cannot be placed in it: 2.)\n")
     else:
         assert answer.answer.startswith("None of the cited articles has a known date (reference date 18 November 2004)")
 
@@ -188,7 +189,7 @@ def test_the_as_of_line_comes_from_the_cited_articles_dates(timed_desk, tiny_llm
     cite = lambda n, d: Citation(n, d, docs[d].title, f"{d}#0", "q", True)  # noqa: E731
     answer = Answer("q", "text", False, citations=(cite(1, "r16"), cite(2, "b17"), cite(3, "b00")))
     assert dates_line(a, answer, sc, docs) == ("As of 17 November 2004 (the cited articles are dated 16 November "
-                                               "2004, 17 November 2004; 1 cited articles have no known date):")
+                                               "2004, 17 November 2004; cited articles without a known date: 1):")
     only_undated = Answer("q", "text", False, citations=(cite(1, "b00"),))
     assert "None of the cited articles has a known date" in dates_line(a, only_undated, sc, docs)
     real = timed_desk.ask("What did the BBC report last week about the Sears deal?", as_of="2004-11-20")
