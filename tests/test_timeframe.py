@@ -18,6 +18,7 @@ from rag.core.types import Answer, Citation
 from rag.retrieval.scope import named_outlets, outlet_keys, reference_date, scope
 from rag.retrieval.timeframe import parse_as_of, resolve, span_text
 from tests.conftest import tiny_settings
+from tests.test_evaluate import CORPORA
 
 SAT = date(2004, 11, 20)  # a Saturday
 D = date
@@ -215,3 +216,16 @@ def test_rag_eval_passes_a_case_as_of_to_the_question(tmp_path: Path, timed_desk
     by_id = {r.id: r for r in report.cases}
     assert by_id["empty"].retrieved == () and by_id["full"].metrics["hit_at_k"] is True
     assert "date" in report.by_tag
+
+
+CORPUS = CORPORA / "wikinews-dev"
+
+
+@pytest.mark.skipif(not (CORPUS / "docs").is_dir(), reason="the shared corpora are not here")
+def test_the_time_suite_gold_answers_are_in_their_sources():
+    from rag.evaluation.cases import load_suite, normalize_answer
+    suite = load_suite(Path(__file__).parent / "eval" / "wikinews-time.yaml")
+    for case in suite.cases:
+        texts = [normalize_answer((CORPUS / "docs" / f"{d}.txt").read_text(encoding="utf-8")) for d in case.sources]
+        assert (case.type == "unanswerable") == (not case.sources), case.id
+        assert all(any(normalize_answer(a) in t for t in texts) for a in case.answers), case.id
