@@ -121,18 +121,20 @@ def scope(question: str, docs: Mapping[str, DocRecord], as_of: date | None = Non
     if not outlets and (tf is None or not tf.enforced):
         return Scope(ref, tf, doc_ids=tuple(doc_ids) if doc_ids else None)
     pool = [d for d in (doc_ids or docs) if d in docs]
-    if outlets:
-        pool = _by_outlet(pool, outlets, docs, index)
     if tf is None or not tf.enforced:
-        return Scope(ref, tf, outlets, tuple(pool))
+        return Scope(ref, tf, outlets, tuple(_by_outlet(pool, outlets, docs, index)))
     lo, hi = tf.window
     dated = [d for d in pool if (day := _date(docs[d].date)) is not None and (lo is None or lo <= day) and day <= hi]
     undated = [d for d in pool if _date(docs[d].date) is None]
+    if outlets:  # after the period, so that only its articles' openings are read for wire credits
+        dated, undated = _by_outlet(dated, outlets, docs, index), _by_outlet(undated, outlets, docs, index)
     return Scope(ref, tf, outlets, tuple(dated + undated), len(dated), len(undated))
 
 
 def _by_outlet(pool: list[str], outlets: tuple[str, ...], docs: Mapping[str, DocRecord],
                index: Index | None) -> list[str]:
+    if not outlets:
+        return pool
     own = [d for d in pool if docs[d].publisher in outlets]
     others = [d for d in pool if docs[d].publisher not in outlets]
     if index is None or not others:
@@ -140,7 +142,7 @@ def _by_outlet(pool: list[str], outlets: tuple[str, ...], docs: Mapping[str, Doc
     versions = {d: docs[d].version for d in others}
     heads = index.store.get_chunks([f"{d}:0" for d in others], versions)
     credited = {c.doc_id for c in heads.values() if any(wire_credit(c.text, o) for o in outlets)}
-    return own + [d for d in others if d in credited]
+    return [d for d in pool if d in credited or docs[d].publisher in outlets]  # in the pool's order
 
 
 def retrieve_in(index: Index, question: str, k: int, sc: Scope, docs: Mapping[str, DocRecord]) -> list[Hit]:
