@@ -23,15 +23,14 @@ Usage: PYTHONPATH=$PWD python bench/replay_checker.py REPORT.json [--old-rev 79f
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from rag.answer import cite
@@ -43,18 +42,23 @@ from rag.evaluation.evaluate import is_correct
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def old_checker(rev: str) -> ModuleType:
-    """`rag/answer/cite.py` as it was at `rev`, loaded as a module (it imports today's rag.text)."""
-    source = subprocess.run(["git", "show", f"{rev}:rag/answer/cite.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "old_cite.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("old_cite", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["old_cite"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+def old_tree(rev: str) -> Path:
+    """The `rag/` package as it was at `rev`, unpacked into a temporary folder (the whole package, so an
+    old cite.py runs with the support, claims and text modules of its own revision)."""
+    root = Path(tempfile.mkdtemp())
+    archive = subprocess.run(["git", "archive", rev, "rag"], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
+def replay_old(rev: str, argv: list[str]) -> dict[str, Any]:
+    """This script's own replay run in a child process with the `rag` package of `rev` on the path."""
+    root = old_tree(rev)
+    out = root / "old.json"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv, "--only-tree", "--json", str(out)],
+                   check=True, env=env, cwd=ROOT)
+    return json.loads(out.read_text(encoding="utf-8"))["new"]
 
 
 def _position(chunk_id: str) -> int:
@@ -80,14 +84,14 @@ def sources(details: dict[str, Any]) -> list[Source]:
     return out
 
 
-def decide(checker: ModuleType, raw: str, srcs: list[Source], question: str) -> tuple[bool, str, float | None, float]:
+def decide(checker: Any, raw: str, srcs: list[Source], question: str) -> tuple[bool, str, float | None, float]:
     """(abstained, shown text, citation support, seconds in the checker) as `ask.decide` would have it."""
     if not raw.strip() or NOT_IN_SOURCES.search(raw) or not srcs:
         return True, "", None, 0.0
     t0 = time.perf_counter()
     v = checker.verify(raw, srcs, question)
     took = time.perf_counter() - t0
-    if v.supported_share < MIN_SUPPORTED_SHARE:
+    if v.supported_share < MIN_SUPPORTED_SHARE or not getattr(v, "answers", True):
         return True, "", None, took
     cites = v.citations
     support = sum(c.verified for c in cites) / len(cites) if cites else None
@@ -114,7 +118,7 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType, again: Any = None) -> dict[str, Any]:
+def replay(report: dict[str, Any], cases: dict[str, Case], checker: Any, again: Any = None) -> dict[str, Any]:
     acc, false_abs, unans_abs, support, times, changed = [], [], [], [], [], []
     for row in report["cases"]:
         case = cases.get(row["id"])
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-rev", default="79ffff7", help="git revision of the old checker")
     ap.add_argument("--questions", type=Path, default=None, help="question file (default: the report's suite)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--only-tree", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--reretrieve", type=Path, default=None, help="folder to re-index when passages were not saved")
     args = ap.parse_args(argv)
     report = json.loads(args.report.read_text(encoding="utf-8"))
@@ -164,8 +169,13 @@ def main(argv: list[str] | None = None) -> int:
 
         def again(q: str) -> dict[str, Any]:
             return cache.setdefault(q, fetch(q))
-    results = {"old": replay(report, cases, old_checker(args.old_rev), again),
-               "new": replay(report, cases, cite, again)}
+    results = {"new": replay(report, cases, cite, again)}
+    if args.only_tree:  # the child run of replay_old: this tree's rag is the old revision
+        args.json.write_text(json.dumps(results), encoding="utf-8")
+        return 0
+    argv = [str(args.report)] + (["--questions", str(args.questions)] if args.questions else []) \
+        + (["--reretrieve", str(args.reretrieve)] if args.reretrieve else [])
+    results["old"] = replay_old(args.old_rev, argv)
     names = ("answer_accuracy", "false_abstention_rate", "abstention_rate_unanswerable", "citation_support",
              "check_ms_p50", "check_ms_p95")
     print(f"replay of {args.report} ({results['new']['answers']} answerable, "

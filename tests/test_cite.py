@@ -230,7 +230,7 @@ def test_marker_only_answer_supports_nothing():
 
 
 def test_empty_answer_and_no_sources():
-    assert _check("") == Verification("", (), (), 0.0)
+    assert _check("") == Verification("", (), (), 0.0, answers=False)  # nothing fills the asked slot
     v = verify("Oman mediated the talks [1].", [], QUESTION)
     assert v.text == "Oman mediated the talks."
     assert v.citations == () and v.supported_share == 0.0

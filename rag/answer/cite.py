@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from rag.answer import asked
 from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, metadata
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
@@ -49,6 +50,7 @@ class Verification:
     citations: tuple[Citation, ...]
     supported_share: float
     dropped: tuple[str, ...] = ()  # parts of sentences removed as unsupported (their sentence was kept)
+    answers: bool = True  # a supported sentence fills the slot the question asks for (rag.answer.asked)
 
 
 def _holds(got: Assessment, threshold: float) -> bool:
@@ -98,8 +100,11 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     parts: list[str] = []
     dropped: list[str] = []
     counted = supported = prev_end = 0
+    ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
         plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question)
+        answers = answers or (bool(final) and asked.fills(ask, plain) and (
+            asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
         for n, (score, cite) in seen.items():
             if cite.verified and (n not in best or score > best[n][0]):
                 best[n] = (score, cite)
@@ -120,4 +125,4 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     if not counted:  # only very short sentences ("Witkoff [1]."): judge those
         counted, supported = len(sentences), sum(s.supported for s in sentences)
     return Verification(text.strip(), tuple(sentences), tuple(citations),
-                        supported / counted if counted else 0.0, tuple(dropped))
+                        supported / counted if counted else 0.0, tuple(dropped), answers)

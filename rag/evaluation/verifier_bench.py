@@ -163,7 +163,7 @@ def cite_checker(item: PairItem) -> bool:
     source = Source(n=1, doc_id=item.id, title=item.title or "", text=item.evidence, chunk_ids=("c",),
                     publisher=item.publisher, date=item.date)
     checked = cite.verify(item.claim, [source], item.question)
-    return bool(checked.sentences) and all(s.supported and 1 in s.citations and not s.dropped
+    return bool(checked.sentences) and checked.answers and all(s.supported and 1 in s.citations and not s.dropped
                                              for s in checked.sentences)
 
 

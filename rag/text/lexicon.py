@@ -16,7 +16,8 @@ NEGATIONS = frozenset("not no never none nobody nothing neither nor without cann
 NEGATION_PHRASES = (("no", "one"), ("yet", "to"), ("rather", "than"),  # "no one", "has yet to be confirmed"
                     ("refrained", "from"), ("refused", "to"), ("declined", "to"), ("failed", "to"))
 # Words that end a negation's scope (besides punctuation): the contrast starts a new assertion.
-SCOPE_ENDS = frozenset("but while although though whereas instead however and which who".split())
+# "will not be known until he is sentenced": a subordinator opens a clause the negation does not cover.
+SCOPE_ENDS = frozenset("but while although though whereas instead however and which who until unless because".split())
 
 # Hedges: the source only expects, alleges or hopes what follows; a claim that drops them overstates.
 HEDGES = frozenset(
