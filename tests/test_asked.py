@@ -60,3 +60,13 @@ def test_an_answer_off_the_question_does_not_answer():
     v = verify("Marwan Barghouti [1].", [Source(1, "d", "", "Marwan Barghouti plans to run.", ("c",))],
                "Which jailed leader intends to stand for president?")
     assert v.answers  # a bare short answer needs no question word
+
+
+def test_a_claim_that_repeats_the_asked_year_against_a_source_about_another_year_fails():
+    # rgb-dev/docs/rgb097_neg8.txt, verbatim; the question asks about 2020
+    from rag.answer.support import assess
+    evidence = "Hinako Shibuno of Japan won the 2019 Women's British Open golf tournament."
+    question = "Who won the British Open golf tournament in 2020?"
+    assert assess("Hinako Shibuno won the British Open golf tournament in 2020.", evidence, question).score == 0.0
+    assert assess("Hinako Shibuno won the 2019 Women's British Open.", evidence,
+                  "Who won the Women's British Open in 2019?").score >= 0.6

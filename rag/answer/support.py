@@ -5,7 +5,8 @@ short synonym list count; framing words such as "the sources mention" do not cou
 date and name must be there too (names exactly or as a demonym, never by prefix), unless the question
 supplied it and the source gives no other value for that slot. The source's title, publisher and date
 count as evidence. A negation flip, a role swap or a number or name in the wrong slot
-(rag.answer.claims) makes the score 0. Clauses are scored one by one: a sentence whose first clause
+(rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
+edition while its evidence is about another one than the question asks (rag.retrieval.constraints). Clauses are scored one by one: a sentence whose first clause
 holds keeps it and reports the others as dropped. Does not place markers or decide abstention
 (rag.answer.cite, rag.answer.ask); no model, standard library only.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims, polarity, slots
+from rag.retrieval import constraints
 from rag.text.lexicon import (
     CONNECTIVES,
     DEMONYMS,
@@ -214,12 +216,28 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if not clause and polarity.hedge_dropped(claim, evidence):  # a clause's hedge may sit in its sentence
         score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
+    if question and _twin(question, claim, evidence):
+        score = 0.0
     if polarity.negation_flip(claim, evidence, frozen) \
             or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
             or polarity.ordinal_dropped(claim, evidence):
         score = 0.0
     return Assessment(score, quote, offset)
+
+
+_constraints = lru_cache(maxsize=1024)(constraints.parse)  # the same question for every sentence and source
+
+
+def _twin(question: str, claim: str, evidence: str) -> bool:
+    """The evidence states another year, quarter, season or edition than the one the question asks
+    about, or lists the claim's names under another year (rag.retrieval.constraints.conflicts). Only a
+    claim that states a year, quarter, season or edition itself is checked: a source's other years may
+    date other events ("indicted ... last month" next to "fired in 1999")."""
+    asked = _constraints(question)
+    if asked.empty or _constraints(claim).empty:
+        return False
+    return constraints.conflicts(asked, claim, evidence) is not None
 
 
 def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Assessment:
