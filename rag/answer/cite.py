@@ -28,6 +28,11 @@ ADD_THRESHOLD: float = 0.65  # a citation the model did not make needs clearer s
 # part of the claim (the seeds replay lost a right answer to the cut-off rule on "Washington in.").
 _SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|from|per|see|according to)\s*"
                          r"(?=[\[【]\s*(?:sources?\s*)?\d[^\]】]*[\]】]\s*[.!?]?\s*$)", re.I)
+# ", as indicated in the first source": which source says it is framing, not a claim (RGB replay: a right
+# "the Netherlands" answer failed on "first").
+_ORDINAL_REF = re.compile(r",?\s*(?:as\s+(?:\w+\s+)?(?:indicated|stated|mentioned|noted|reported|shown|said)\s+(?:in|by)|"
+                          r"according\s+to)\s+the\s+(?:first|second|third|fourth|fifth|last|same|above|provided)\s+"
+                          r"(?:sources?|articles?|passages?|documents?)\b", re.I)
 _META = re.compile(
     r"^\s*(?:i|i'm|sorry)\b|\bthe (?:provided |given )?(?:sources?|context|articles?|documents?)\b"
     r".*\b(?:not|no|n't|cannot|unable|insufficient|unclear)\b",
@@ -60,7 +65,7 @@ def _holds(got: Assessment, threshold: float) -> bool:
 def _judge(raw: str, by_n: dict[int, Source], question: str
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
-    plain = strip_markers(_SOURCE_REF.sub("", raw))
+    plain = strip_markers(_SOURCE_REF.sub("", _ORDINAL_REF.sub("", raw)))
     is_meta = bool(_META.search(plain))
     scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date))
               for n, src in by_n.items()}

@@ -216,6 +216,8 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
         c_doer, c_done, _ = _doer_done(c, i, passive)
         e_doer, e_done, guessed = _doer_done(e, hits[0], ev[hits[0]])
         ambiguous = guessed and any(u.name and same_name(c_doer or "", u.low) for u in e[:hits[0]])
+        # "London, England hosted" against "London also hosted": the claim names the source's doer too
+        ambiguous = ambiguous or any(c[k].name and same_name(e_doer or "", c[k].low) for k in range(max(0, i - 4), i))
         if c_doer and e_doer and not same_name(c_doer, e_doer) and c_doer not in asked and not ambiguous:
             return True  # another doer: the wrong entity
         c_with, e_with = _with(c, i), _with(e, hits[0])
@@ -257,7 +259,18 @@ def clauses(sentence: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"\s*;\s*|,\s+|\s+(?=(?:because|but|while|whereas|although|once)\s)"
                                          r"|\s+(?=and\s+(?:has|have|had|was|were|is|are|will|would|did|also|"
                                          r"then|[a-z]+ed)\b)", sentence)]
-    return [p for p in parts if p]
+    out: list[str] = []
+    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name
+        if out and _place_name(out[-1]) and p[:1].isupper() and sentence.find(out[-1] + ", " + p) >= 0:
+            out[-1] = out[-1] + ", " + p
+        else:
+            out.append(p)
+    return out
+
+
+def _place_name(part: str) -> bool:
+    words = part.split()
+    return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
 
 
 def list_items(sentence: str) -> list[str]:
