@@ -31,6 +31,8 @@ _NAMED = frozenset(
 _PLACES = frozenset("city town country nation state province region island place".split())
 _TIME_NOUNS = frozenset("date day year month time week".split())
 _TIME_UNITS = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|time)s?$")
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_TIME_PREPOSITIONS = frozenset("in since by of from until before after during".split())
 _AMOUNT_UNITS = frozenset("dollars dollar percent pounds euros yen million billion trillion".split())
 _WH = re.compile(
     r"^\s*(?:(?:on|in|at|by|from|to|for|during)\s+)?(?P<wh>(?:what\s+(?:is|are|was|were)\s+)?the\s+names?\s+of|"
@@ -124,6 +126,8 @@ def _new(term: str, ask: Ask) -> bool:
 
 def _counts(toks: tuple[claims.Tok, ...], i: int, ask: Ask) -> bool:
     """The number at i counts the asked noun, or nothing else ("20,000 times", "70 on board")."""
+    if _YEAR.match(toks[i].low) and i > 0 and toks[i - 1].low in _TIME_PREPOSITIONS:  # "in 2003" dates, not counts
+        return False
     nxt = next((t for t in toks[i + 1:i + 3] if not t.punct), None)
     if ask.kind == "amount":
         return nxt is None or not _TIME_UNITS.match(nxt.low) or nxt.low in _AMOUNT_UNITS

@@ -26,7 +26,7 @@ from rag.core.types import Source
 LABELS = ("supported", "unsupported", "contradicted")
 CONTRADICTION_CATEGORIES = ("negation_flip", "role_swap", "entity_swap", "number_change")
 CATEGORIES = ("verbatim", "paraphrase", "synonym", "question_terms", "number_words", "dates", "metadata",
-              "partial", "hedged", "framing", *CONTRADICTION_CATEGORIES)
+              "partial", "hedged", "framing", "slot", *CONTRADICTION_CATEGORIES)
 THRESHOLD_KEYS = ("supported_precision", "supported_recall", "contradiction_rejected")
 _REQUIRED = ("id", "category", "label", "question", "claim", "evidence")
 _OPTIONAL = ("title", "publisher", "date", "supported_part")
