@@ -139,3 +139,14 @@ def test_a_place_and_its_country_are_one_clause_and_irregular_forms_match():
     from rag.answer.claims import clauses, same_word
     assert clauses("London, England hosted the 2012 Summer Olympics.") == ["London, England hosted the 2012 Summer Olympics."]
     assert same_word("met", "meeting") and same_word("chose", "choosing") and not same_word("met", "metal")
+
+
+def test_a_two_word_name_must_be_the_sources_name_not_its_words():
+    # wikinews-dev (twine): the saved default-model answer put "Kansas" before "City"
+    from rag.answer.slots import name_chain_conflict
+    ev = "Morning Edition, Cawker City, Kansas, boasts one of America's great roadside attractions."
+    assert name_chain_conflict("Kansas City, Kansas, boasts the world's largest ball of twine.", ev, {"kansas"})
+    assert not name_chain_conflict("Cawker City, Kansas, boasts the world's largest ball of twine.", ev, {"cawker"})
+    ev = "President George W. Bush has chosen Condoleezza Rice. Abigail Johnson Named CEO of Fidelity Investments."
+    assert not name_chain_conflict("President Bush chose Rice.", ev, {"president"})  # a title is no first name
+    assert not name_chain_conflict("Abigail Johnson is the CEO.", ev, {"abigail"})  # a headline's chain
