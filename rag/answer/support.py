@@ -6,7 +6,8 @@ date and name must be there too (names exactly or as a demonym, never by prefix)
 supplied it and the source gives no other value for that slot. The source's title, publisher and date
 count as evidence. A negation flip, a role swap or a number or name in the wrong slot
 (rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
-edition while its evidence is about another one than the question asks (rag.retrieval.constraints). Clauses are scored one by one: a sentence whose first clause
+edition while its evidence is about another one than the question asks (rag.retrieval.constraints).
+A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
 holds keeps it and reports the others as dropped. Does not place markers or decide abstention
 (rag.answer.cite, rag.answer.ask); no model, standard library only.
 """
@@ -218,6 +219,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     frozen = frozenset(names)
     if question and _twin(question, claim, evidence):
         score = 0.0
+    if question and _absent_subject(claim, question, prep):
+        score = min(score, KEY_TERM_CAP)
     if polarity.negation_flip(claim, evidence, frozen) \
             or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
@@ -239,6 +242,18 @@ def _twin(question: str, claim: str, evidence: str) -> bool:
     if asked.empty or _constraints(claim).empty:
         return False
     return constraints.conflicts(asked, claim, evidence) is not None
+
+
+def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
+    """The claim opens with a full name the question supplied ("Peter Mandelson gets ...") that the source
+    never mentions: a passage about someone else cannot support what the question asks about that person."""
+    toks = claims.tokens(claim, frozenset(key_terms(canonical(question))))
+    if len(toks) < 2 or not toks[0].name or not toks[1].name:
+        return False
+    chain = {toks[k].low for k in range(claims.chain_end(toks, 0) + 1)}
+    supplied = key_terms(canonical(question))
+    return all(any(claims.same_name(w, s) for s in supplied) for w in chain) \
+        and not any(_found(w, True, prep) for w in chain)
 
 
 def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Assessment:
