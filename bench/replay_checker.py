@@ -1,8 +1,10 @@
 """Replay the citation checker over the raw answers of a saved `rag eval --json` report.
 
 Re-runs only the decide step of `rag.answer.ask.decide` (verify + the supported-share abstention rule,
-plus the "not in sources" phrase rule) on each case's saved model text, once with the checker at a
-git revision (default: the merge base before issue #16) and once with the checker in this tree, and
+the asked-slot rule (`Verification.answers`) and the "not in sources" phrase rule) on each case's saved
+model text, once with the checker at a git revision (default: the merge base before issue #16; the
+whole `rag/` package of that revision is unpacked and run in a child process, so an old cite.py runs
+with its own support, claims and text modules) and once with the checker in this tree, and
 prints answer accuracy, false abstention, abstention on unanswerable questions, citation support
 and the checker's time per answer (p50, p95) for both.
 
@@ -17,21 +19,21 @@ A report saved before the eval kept its passages (details without "passages") ca
 retrieved again (same k and embedder as the defaults); the sources are then one per retrieved
 article, numbered in rank order. That is an approximation of what the model saw.
 
-Usage: PYTHONPATH=$PWD python bench/replay_checker.py REPORT.json [--old-rev 79ffff7] [--json OUT]
-                                                      [--reretrieve seeds/]
+Usage: PYTHONPATH=$PWD python bench/replay_checker.py REPORT.json [--questions Q.yaml] [--old-rev 79ffff7]
+                                                      [--json OUT] [--reretrieve seeds/]
+Times are wall-clock on a shared machine: compare old and new within one run.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from rag.answer import cite
@@ -43,18 +45,23 @@ from rag.evaluation.evaluate import is_correct
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def old_checker(rev: str) -> ModuleType:
-    """`rag/answer/cite.py` as it was at `rev`, loaded as a module (it imports today's rag.text)."""
-    source = subprocess.run(["git", "show", f"{rev}:rag/answer/cite.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "old_cite.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("old_cite", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["old_cite"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+def old_tree(rev: str) -> Path:
+    """The `rag/` package as it was at `rev`, unpacked into a temporary folder (the whole package, so an
+    old cite.py runs with the support, claims and text modules of its own revision)."""
+    root = Path(tempfile.mkdtemp())
+    archive = subprocess.run(["git", "archive", rev, "rag"], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
+def replay_old(rev: str, argv: list[str]) -> dict[str, Any]:
+    """This script's own replay run in a child process with the `rag` package of `rev` on the path."""
+    root = old_tree(rev)
+    out = root / "old.json"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), *argv, "--only-tree", "--json", str(out)],
+                   check=True, env=env, cwd=ROOT)
+    return json.loads(out.read_text(encoding="utf-8"))["new"]
 
 
 def _position(chunk_id: str) -> int:
@@ -80,14 +87,27 @@ def sources(details: dict[str, Any]) -> list[Source]:
     return out
 
 
-def decide(checker: ModuleType, raw: str, srcs: list[Source], question: str) -> tuple[bool, str, float | None, float]:
+def _clear_caches() -> None:
+    """Empty every lru_cache of the loaded rag modules, so each timed check starts cold, as a new answer does."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("rag."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+def decide(checker: Any, raw: str, srcs: list[Source], question: str, repeat: int = 1
+           ) -> tuple[bool, str, float | None, float]:
     """(abstained, shown text, citation support, seconds in the checker) as `ask.decide` would have it."""
     if not raw.strip() or NOT_IN_SOURCES.search(raw) or not srcs:
         return True, "", None, 0.0
-    t0 = time.perf_counter()
-    v = checker.verify(raw, srcs, question)
-    took = time.perf_counter() - t0
-    if v.supported_share < MIN_SUPPORTED_SHARE:
+    took = float("inf")
+    for _ in range(repeat):  # the fastest of `repeat` cold runs: the machine is shared, other jobs add noise
+        _clear_caches()
+        t0 = time.perf_counter()
+        v = checker.verify(raw, srcs, question)
+        took = min(took, time.perf_counter() - t0)
+    if v.supported_share < MIN_SUPPORTED_SHARE or not getattr(v, "answers", True):
         return True, "", None, took
     cites = v.citations
     support = sum(c.verified for c in cites) / len(cites) if cites else None
@@ -114,7 +134,8 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType, again: Any = None) -> dict[str, Any]:
+def replay(report: dict[str, Any], cases: dict[str, Case], checker: Any, again: Any = None, repeat: int = 1
+           ) -> dict[str, Any]:
     acc, false_abs, unans_abs, support, times, changed = [], [], [], [], [], []
     for row in report["cases"]:
         case = cases.get(row["id"])
@@ -123,7 +144,8 @@ def replay(report: dict[str, Any], cases: dict[str, Case], checker: ModuleType, 
             details = {**details, **again(row["question"])}
         if case is None or case.type == "briefing" or "raw" not in details or "passages" not in details:
             continue  # a report from before evidence was saved cannot be replayed
-        abstained, text, supp, took = decide(checker, details.get("raw") or "", sources(details), row["question"])
+        abstained, text, supp, took = decide(checker, details.get("raw") or "", sources(details), row["question"],
+                                            repeat)
         if took:
             times.append(took)
         if case.type == "unanswerable":
@@ -152,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--old-rev", default="79ffff7", help="git revision of the old checker")
     ap.add_argument("--questions", type=Path, default=None, help="question file (default: the report's suite)")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--repeat", type=int, default=1, help="time each check this many times, keep the fastest")
+    ap.add_argument("--only-tree", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--reretrieve", type=Path, default=None, help="folder to re-index when passages were not saved")
     args = ap.parse_args(argv)
     report = json.loads(args.report.read_text(encoding="utf-8"))
@@ -164,8 +188,13 @@ def main(argv: list[str] | None = None) -> int:
 
         def again(q: str) -> dict[str, Any]:
             return cache.setdefault(q, fetch(q))
-    results = {"old": replay(report, cases, old_checker(args.old_rev), again),
-               "new": replay(report, cases, cite, again)}
+    results = {"new": replay(report, cases, cite, again, args.repeat)}
+    if args.only_tree:  # the child run of replay_old: this tree's rag is the old revision
+        args.json.write_text(json.dumps(results), encoding="utf-8")
+        return 0
+    argv = [str(args.report), "--repeat", str(args.repeat)] + (["--questions", str(args.questions)] if args.questions else []) \
+        + (["--reretrieve", str(args.reretrieve)] if args.reretrieve else [])
+    results["old"] = replay_old(args.old_rev, argv)
     names = ("answer_accuracy", "false_abstention_rate", "abstention_rate_unanswerable", "citation_support",
              "check_ms_p50", "check_ms_p95")
     print(f"replay of {args.report} ({results['new']['answers']} answerable, "

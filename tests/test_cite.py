@@ -230,7 +230,7 @@ def test_marker_only_answer_supports_nothing():
 
 
 def test_empty_answer_and_no_sources():
-    assert _check("") == Verification("", (), (), 0.0)
+    assert _check("") == Verification("", (), (), 0.0, answers=False)  # nothing fills the asked slot
     v = verify("Oman mediated the talks [1].", [], QUESTION)
     assert v.text == "Oman mediated the talks."
     assert v.citations == () and v.supported_share == 0.0
@@ -244,3 +244,20 @@ def test_line_breaks_and_bullets_survive_rendering():
 def test_verify_is_deterministic():
     answer = "Witkoff and Araghchi attended [1]. The talks were a good start."
     assert _check(answer) == _check(answer)
+
+
+def test_naming_which_source_says_it_and_not_only_and_until_are_no_claims():
+    # saved default-model answers (bench/results/eval-{rgb,wikinews}-qwen1.5b-2026-11-29.json)
+    src = Source(1, "d", "", "2010 FIFA World Cup South Africa. Runner-up: Netherlands. Winner: Spain.", ("c",))
+    v = verify("The runner-up of the 2010 World Cup was the Netherlands, as indicated in the first source [1].",
+               [src], "Who was the runner-up of the 2010 World Cup?")
+    assert v.sentences[0].supported and "first source" not in v.text
+    src = Source(1, "d", "", "Sears' fate won't be known until he is sentenced Jan. 21, but the public suggestion "
+                 "that he could face a relatively light term prompted speculation.", ("c",))
+    assert verify("Michael Sears will be sentenced on January 21 [1].", [src], "When will Michael Sears be sentenced?"
+                  ).sentences[0].supported
+    src = Source(1, "d", "", "Mr Pollmann said that the screensaver had been downloaded more than 20,000 times in the "
+                 "last four days. \"There's a huge user demand to not only filter spam day-by-day but to do something "
+                 "more,\" he said.", ("c",))
+    assert verify("The anti-spam screensaver was downloaded more than 20,000 times in the last four days [1].", [src],
+                  "How many times had the Lycos anti-spam screensaver been downloaded?").sentences[0].supported

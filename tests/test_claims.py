@@ -112,3 +112,41 @@ def test_the_chat_and_the_json_show_what_was_removed():
     html = render.answer_html(a)
     assert "removed as unsupported: a deal first proposed in 1999" in html and "<script>" not in html
     assert answer_json(a)["sentences"][0]["dropped"] == s.dropped
+
+
+# Real answers from the saved default-model runs (bench/results/eval-*-2026-11-29.json) that the
+# checker threw away although the passage states them; each check below failed before its fix.
+def test_a_participle_before_a_noun_is_not_a_deed():
+    from rag.answer.claims import role_conflict
+    claim = "Marwan Barghouti, a jailed leader of the Palestinian uprising, plans to run for president."
+    ev = ("RAMALLAH, West Bank (AP) - Marwan Barghouti, a leader of the Palestinian uprising jailed by Israel but "
+          "perhaps the strongest candidate to oust Yasser Arafat's old guard of politicians, plans to run in upcoming")
+    assert not role_conflict(claim, ev)
+    assert role_conflict("Israel was jailed by Marwan Barghouti.", "Marwan Barghouti was jailed by Israel.")
+
+
+def test_the_doer_is_the_name_before_of_and_a_guess_across_a_comma_is_no_conflict():
+    from rag.answer.claims import role_conflict
+    assert not role_conflict("Dick Durbin was unopposed to replace Reid as the party's whip.",
+                             "Sen. Dick Durbin of Illinois was unopposed to replace Reid as the party's whip.")
+    assert not role_conflict(
+        "Rice will replace Powell as Secretary of State.",
+        "President George W. Bush has chosen national security adviser Condoleezza Rice, one of his closest "
+        "confidantes, to replace resigning Secretary of State Colin Powell, senior administration officials said.")
+
+
+def test_a_place_and_its_country_are_one_clause_and_irregular_forms_match():
+    from rag.answer.claims import clauses, same_word
+    assert clauses("London, England hosted the 2012 Summer Olympics.") == ["London, England hosted the 2012 Summer Olympics."]
+    assert same_word("met", "meeting") and same_word("chose", "choosing") and not same_word("met", "metal")
+
+
+def test_a_two_word_name_must_be_the_sources_name_not_its_words():
+    # wikinews-dev (twine): the saved default-model answer put "Kansas" before "City"
+    from rag.answer.slots import name_chain_conflict
+    ev = "Morning Edition, Cawker City, Kansas, boasts one of America's great roadside attractions."
+    assert name_chain_conflict("Kansas City, Kansas, boasts the world's largest ball of twine.", ev, {"kansas"})
+    assert not name_chain_conflict("Cawker City, Kansas, boasts the world's largest ball of twine.", ev, {"cawker"})
+    ev = "President George W. Bush has chosen Condoleezza Rice. Abigail Johnson Named CEO of Fidelity Investments."
+    assert not name_chain_conflict("President Bush chose Rice.", ev, {"president"})  # a title is no first name
+    assert not name_chain_conflict("Abigail Johnson is the CEO.", ev, {"abigail"})  # a headline's chain

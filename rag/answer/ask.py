@@ -190,7 +190,7 @@ def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: 
     if NOT_IN_SOURCES.search(raw) or not raw.strip():
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     v = cite.verify(raw, sources, question)
-    if v.supported_share < MIN_SUPPORTED_SHARE:
+    if v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:  # no supported sentence fills the asked slot
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
 

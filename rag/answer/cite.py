@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from rag.answer import asked
 from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, metadata
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
@@ -27,6 +28,11 @@ ADD_THRESHOLD: float = 0.65  # a citation the model did not make needs clearer s
 # part of the claim (the seeds replay lost a right answer to the cut-off rule on "Washington in.").
 _SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|from|per|see|according to)\s*"
                          r"(?=[\[【]\s*(?:sources?\s*)?\d[^\]】]*[\]】]\s*[.!?]?\s*$)", re.I)
+# ", as indicated in the first source": which source says it is framing, not a claim (RGB replay: a right
+# "the Netherlands" answer failed on "first").
+_ORDINAL_REF = re.compile(r",?\s*(?:as\s+(?:\w+\s+)?(?:indicated|stated|mentioned|noted|reported|shown|said)\s+(?:in|by)|"
+                          r"according\s+to)\s+the\s+(?:first|second|third|fourth|fifth|last|same|above|provided)\s+"
+                          r"(?:sources?|articles?|passages?|documents?)\b", re.I)
 _META = re.compile(
     r"^\s*(?:i|i'm|sorry)\b|\bthe (?:provided |given )?(?:sources?|context|articles?|documents?)\b"
     r".*\b(?:not|no|n't|cannot|unable|insufficient|unclear)\b",
@@ -49,6 +55,7 @@ class Verification:
     citations: tuple[Citation, ...]
     supported_share: float
     dropped: tuple[str, ...] = ()  # parts of sentences removed as unsupported (their sentence was kept)
+    answers: bool = True  # a supported sentence fills the slot the question asks for (rag.answer.asked)
 
 
 def _holds(got: Assessment, threshold: float) -> bool:
@@ -58,7 +65,7 @@ def _holds(got: Assessment, threshold: float) -> bool:
 def _judge(raw: str, by_n: dict[int, Source], question: str
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
-    plain = strip_markers(_SOURCE_REF.sub("", raw))
+    plain = strip_markers(_SOURCE_REF.sub("", _ORDINAL_REF.sub("", raw)))
     is_meta = bool(_META.search(plain))
     scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date))
               for n, src in by_n.items()}
@@ -98,8 +105,11 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     parts: list[str] = []
     dropped: list[str] = []
     counted = supported = prev_end = 0
+    ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
         plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question)
+        answers = answers or (bool(final) and asked.fills(ask, plain) and (
+            asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
         for n, (score, cite) in seen.items():
             if cite.verified and (n not in best or score > best[n][0]):
                 best[n] = (score, cite)
@@ -120,4 +130,4 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     if not counted:  # only very short sentences ("Witkoff [1]."): judge those
         counted, supported = len(sentences), sum(s.supported for s in sentences)
     return Verification(text.strip(), tuple(sentences), tuple(citations),
-                        supported / counted if counted else 0.0, tuple(dropped))
+                        supported / counted if counted else 0.0, tuple(dropped), answers)

@@ -27,6 +27,7 @@ _ROLE_VERBS = frozenset(["told"])  # a reporting verb with a named addressee: "X
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
 _CONJUNCTIONS = frozenset("and or but".split())
 _RELATIVES = frozenset("who which that".split())
+_DETERMINERS = frozenset("a an the".split())
 _PRONOUNS = frozenset("he she they it we i".split())
 _DEMONYM_SUFFIXES = ("ian", "ean", "an", "n", "i", "ese", "ish", "ic")
 
@@ -99,6 +100,8 @@ def verbs(toks: Sequence[Tok]) -> dict[int, bool]:
             continue
         before = [toks[j].low for j in range(max(0, i - 2), i)]
         ing = t.low.endswith("ing") and len(t.low) > 5 and i > 0 and (toks[i - 1].low in BE or toks[i - 1].low == ",")
+        if i > 0 and toks[i - 1].low in _DETERMINERS and i + 1 < len(toks) and content(toks[i + 1]):
+            continue  # "a jailed leader", "the injured man": an adjective, not a deed
         if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or t.low in _ROLE_VERBS or ing \
                 or any(b in _AUX or b in BE or b in NEGATIONS for b in before):
             out[i] = any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
@@ -159,9 +162,11 @@ def _complement_differs(c: Sequence[Tok], i: int, e: Sequence[Tok], j: int) -> b
     return not any(same_word(a, b) for a in mine for b in theirs)
 
 
-def _doer_done(toks: Sequence[Tok], at: int, passive: bool) -> tuple[str | None, str | None]:
-    """(the name doing the verb at `at`, the name it is done to), by position and voice; a pronoun
-    subject stands for the sentence's first name ("Bao said he stepped forward")."""
+def _doer_done(toks: Sequence[Tok], at: int, passive: bool) -> tuple[str | None, str | None, bool]:
+    """(the name doing the verb at `at`, the name it is done to, whether the doer is a guess), by position
+    and voice; a pronoun subject stands for the sentence's first name ("Bao said he stepped forward"),
+    and so does a subject across a comma (a guess: an apposition may stand between)."""
+    guessed = False
     before = after = by = None
     k, budget = at - 1, [2]
     while k >= 0 and at - k <= _ROLE_REACH and toks[k].low not in _PRONOUNS | _RELATIVES | _CONJUNCTIONS \
@@ -172,14 +177,19 @@ def _doer_done(toks: Sequence[Tok], at: int, passive: bool) -> tuple[str | None,
         k -= 1 + (k > 0 and toks[k - 1].punct)
     if k >= 0 and toks[k].low == ")" and k >= 1 and toks[k - 1].name:  # "Bureau (ATSB) will lead"
         k -= 1
-    if k >= 0 and toks[k].name:
-        before = toks[k].low
+    if not passive and k >= 0 and toks[k].name and toks[k].text.lower().endswith("'s") and k + 1 < at \
+            and content(toks[k + 1]):
+        guessed = True  # "Bush's choice to succeed": the possessor is not the doer
+    elif k >= 0 and toks[k].name:
+        lo = chain(toks, k)[0]
+        of = lo >= 2 and toks[lo - 1].low == "of" and toks[lo - 2].name  # "Durbin of Illinois was unopposed"
+        before = toks[lo - 2].low if of else toks[k].low
     elif k >= 0 and toks[k].low in _PRONOUNS:
         before = _subject(toks[:k])
     elif k >= 0 and not noun_passed and (toks[k].punct or toks[k].low in _CONJUNCTIONS):
         # "Boeing, which had won ..., must
         # hand", "Tatars used X and then transferred": the sentence's subject
-        before = _subject(toks[:k])
+        before, guessed = _subject(toks[:k]), True
     k, budget = at + 1, [2]
     while k < len(toks) and k - at <= _ROLE_REACH and _skippable(toks[k], budget):
         if toks[k].low in ("by", "with") and k + 1 < len(toks) and toks[k + 1].name:
@@ -189,8 +199,8 @@ def _doer_done(toks: Sequence[Tok], at: int, passive: bool) -> tuple[str | None,
     if by is None and k < len(toks) and toks[k].name:
         after = toks[chain_end(toks, k)].low
     if passive or (by and toks[at].low.endswith(("ed", "en", "wn"))):  # "talks, facilitated by Oman"
-        return by, before
-    return before, after
+        return by, before, False
+    return before, after, guessed
 
 
 def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset(),
@@ -203,11 +213,13 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
         hits = [j for j in ev if same_word(c[i].low, e[j].low)]
         if len(hits) != 1 or sum(same_word(c[i].low, c[k].low) for k in cv) != 1:
             continue
-        c_doer, c_done = _doer_done(c, i, passive)
-        e_doer, e_done = _doer_done(e, hits[0], ev[hits[0]])
-        if c_doer and e_doer and not same_name(c_doer, e_doer) and c_doer not in asked \
-               :  # another doer: the wrong entity
-            return True
+        c_doer, c_done, _ = _doer_done(c, i, passive)
+        e_doer, e_done, guessed = _doer_done(e, hits[0], ev[hits[0]])
+        ambiguous = guessed and any(u.name and same_name(c_doer or "", u.low) for u in e[:hits[0]])
+        # "London, England hosted" against "London also hosted": the claim names the source's doer too
+        ambiguous = ambiguous or any(c[k].name and same_name(e_doer or "", c[k].low) for k in range(max(0, i - 4), i))
+        if c_doer and e_doer and not same_name(c_doer, e_doer) and c_doer not in asked and not ambiguous:
+            return True  # another doer: the wrong entity
         c_with, e_with = _with(c, i), _with(e, hits[0])
         if c_with and e_with and not same_name(c_with, e_with):  # "replaced with X" / "replacing her with Y"
             return True
@@ -247,7 +259,18 @@ def clauses(sentence: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"\s*;\s*|,\s+|\s+(?=(?:because|but|while|whereas|although|once)\s)"
                                          r"|\s+(?=and\s+(?:has|have|had|was|were|is|are|will|would|did|also|"
                                          r"then|[a-z]+ed)\b)", sentence)]
-    return [p for p in parts if p]
+    out: list[str] = []
+    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name
+        if out and _place_name(out[-1]) and p[:1].isupper() and sentence.find(out[-1] + ", " + p) >= 0:
+            out[-1] = out[-1] + ", " + p
+        else:
+            out.append(p)
+    return out
+
+
+def _place_name(part: str) -> bool:
+    words = part.split()
+    return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
 
 
 def list_items(sentence: str) -> list[str]:

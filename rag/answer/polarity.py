@@ -30,6 +30,8 @@ def _negated(toks: Sequence[Tok]) -> dict[int, int]:
             continue
         if t.low == "no" and i + 1 < len(toks) and toks[i + 1].low in _COMPARATIVES:  # "no later than"
             continue
+        if t.low == "not" and i + 1 < len(toks) and toks[i + 1].low in ("only", "just"):  # "not only A but B" adds
+            continue
         scope = []
         for j in range(i + 1, min(len(toks), i + 1 + _NEG_WINDOW)):
             if toks[j].punct or (toks[j].low in SCOPE_ENDS and j > i + 1):

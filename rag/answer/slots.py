@@ -4,8 +4,10 @@
 verb ("hand over 14" against "hand over seven") that the source gives another number.
 `name_slot_conflict`: a name sits next to a word that, in the source, has another name in that
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
-envoy was Araghchi" / "envoy Steve Witkoff"). Does not score support (rag.answer.support); standard
-library only.
+envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
+source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
+"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). Does not score support
+(rag.answer.support); standard library only.
 """
 from __future__ import annotations
 
@@ -113,4 +115,37 @@ def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
                     break
                 if claims.content(c[k]) and _slot_taken(c, k, -1, (), mine, e):
                     return True
+    return False
+
+
+# Words that stand before a name as a title, not as part of it: "President Bush" is "George W. Bush".
+_TITLES = frozenset(
+    "president minister secretary mr mrs ms dr sen senator gen general king queen prince princess pope "
+    "chancellor governor judge rep representative prime foreign deputy chief leader envoy ambassador "
+    "commissioner mayor sir lord lady st saint coach captain former new".split())
+
+
+def _modifiers(toks: Sequence[Tok], head: str) -> set[str]:
+    """The word right before each `head` of `toks` in a name chain ("" where it opens one). A chain need not
+    end with the head: a headline capitalises on ("Abigail Johnson Named CEO")."""
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t.name and t.low == head:
+            out.add(toks[i - 1].low if i > 0 and toks[i - 1].name else "")
+    return out
+
+
+def name_chain_conflict(claim: str, evidence: str, names: set[str]) -> bool:
+    """A name chain of the claim ends with a head that, in the source, always follows another first word."""
+    c, e = claims.tokens(claim, frozenset(names)), claims.tokens(evidence)
+    for i, t in enumerate(c):
+        if not t.name or i == 0 or not c[i - 1].name or claims.chain(c, i)[1] != i or t.low in CALENDAR:
+            continue
+        mine = c[i - 1].low
+        if mine in _TITLES or mine in CALENDAR:
+            continue
+        theirs = _modifiers(e, t.low)
+        if theirs and "" not in theirs and not any(claims.same_name(mine, m) for m in theirs) \
+                and not theirs <= _TITLES:
+            return True
     return False

@@ -5,7 +5,9 @@ short synonym list count; framing words such as "the sources mention" do not cou
 date and name must be there too (names exactly or as a demonym, never by prefix), unless the question
 supplied it and the source gives no other value for that slot. The source's title, publisher and date
 count as evidence. A negation flip, a role swap or a number or name in the wrong slot
-(rag.answer.claims) makes the score 0. Clauses are scored one by one: a sentence whose first clause
+(rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
+edition while its evidence is about another one than the question asks (rag.retrieval.constraints).
+A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
 holds keeps it and reports the others as dropped. Does not place markers or decide abstention
 (rag.answer.cite, rag.answer.ask); no model, standard library only.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims, polarity, slots
+from rag.retrieval import constraints
 from rag.text.lexicon import (
     CONNECTIVES,
     DEMONYMS,
@@ -214,12 +217,43 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if not clause and polarity.hedge_dropped(claim, evidence):  # a clause's hedge may sit in its sentence
         score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
+    if question and _twin(question, claim, evidence):
+        score = 0.0
+    if question and _absent_subject(claim, question, prep):
+        score = min(score, KEY_TERM_CAP)
     if polarity.negation_flip(claim, evidence, frozen) \
             or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
+            or slots.name_chain_conflict(claim, prep.whole, names) \
             or polarity.ordinal_dropped(claim, evidence):
         score = 0.0
     return Assessment(score, quote, offset)
+
+
+_constraints = lru_cache(maxsize=1024)(constraints.parse)  # the same question for every sentence and source
+
+
+def _twin(question: str, claim: str, evidence: str) -> bool:
+    """The evidence states another year, quarter, season or edition than the one the question asks
+    about, or lists the claim's names under another year (rag.retrieval.constraints.conflicts). Only a
+    claim that states a year, quarter, season or edition itself is checked: a source's other years may
+    date other events ("indicted ... last month" next to "fired in 1999")."""
+    asked = _constraints(question)
+    if asked.empty or _constraints(claim).empty:
+        return False
+    return constraints.conflicts(asked, claim, evidence) is not None
+
+
+def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
+    """The claim opens with a full name the question supplied ("Peter Mandelson gets ...") that the source
+    never mentions: a passage about someone else cannot support what the question asks about that person."""
+    toks = claims.tokens(claim, frozenset(key_terms(canonical(question))))
+    if len(toks) < 2 or not toks[0].name or not toks[1].name:
+        return False
+    chain = {toks[k].low for k in range(claims.chain_end(toks, 0) + 1)}
+    supplied = key_terms(canonical(question))
+    return all(any(claims.same_name(w, s) for s in supplied) for w in chain) \
+        and not any(_found(w, True, prep) for w in chain)
 
 
 def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Assessment:

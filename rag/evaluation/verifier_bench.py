@@ -26,7 +26,7 @@ from rag.core.types import Source
 LABELS = ("supported", "unsupported", "contradicted")
 CONTRADICTION_CATEGORIES = ("negation_flip", "role_swap", "entity_swap", "number_change")
 CATEGORIES = ("verbatim", "paraphrase", "synonym", "question_terms", "number_words", "dates", "metadata",
-              "partial", "hedged", "framing", *CONTRADICTION_CATEGORIES)
+              "partial", "hedged", "framing", "slot", *CONTRADICTION_CATEGORIES)
 THRESHOLD_KEYS = ("supported_precision", "supported_recall", "contradiction_rejected")
 _REQUIRED = ("id", "category", "label", "question", "claim", "evidence")
 _OPTIONAL = ("title", "publisher", "date", "supported_part")
@@ -163,7 +163,7 @@ def cite_checker(item: PairItem) -> bool:
     source = Source(n=1, doc_id=item.id, title=item.title or "", text=item.evidence, chunk_ids=("c",),
                     publisher=item.publisher, date=item.date)
     checked = cite.verify(item.claim, [source], item.question)
-    return bool(checked.sentences) and all(s.supported and 1 in s.citations and not s.dropped
+    return bool(checked.sentences) and checked.answers and all(s.supported and 1 in s.citations and not s.dropped
                                              for s in checked.sentences)
 
 
