@@ -26,8 +26,8 @@ from rag.retrieval.retrieve import Weights, cap, retrieve
 
 K = 4
 # Measured 2026-11-29 on this machine (2 shared cores), pools 24/40/50; see the commit message for the table.
-GRID = {"dense": (0.0, 0.5, 1.0, 2.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3, 0.6), "constraint": (0.0, 0.2, 0.4),
-        "entity": (0.0, 0.1, 0.2), "title": (0.0, 0.1), "answer": (0.0, 0.1, 0.2)}
+GRID = {"dense": (0.0, 0.5, 1.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3), "constraint": (0.0, 0.3, 0.5),
+        "entity": (0.0, 0.1), "title": (0.0, 0.1), "answer": (0.0, 0.05, 0.1), "evidence": (0.0, 0.05, 0.1, 0.2)}
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ def _timings(index, cases, settings: list[Weights], rounds: int = 3) -> list[lis
 
 def _rows(index, cases, pool: int) -> list[Row]:
     """The pool in fused order with its features."""
-    only_fused = Weights(pool=pool, per_story=pool, finer=RerankWeights(1.0, *[0.0] * 7))
+    only_fused = Weights(pool=pool, per_story=pool,
+                         finer=RerankWeights(**{**{f: 0.0 for f in RerankWeights.__dataclass_fields__}, "fused": 1.0}))
     docs = index.documents()
     rows = []
     for c in cases:
