@@ -1,9 +1,9 @@
-"""Sentence-level answer evidence (rag.retrieval.evidence) on fixed passages: role synonyms, a name next to
-the role and the asked organisation, a past role, a date in the focus sentence, and the re-ranker using it."""
+"""Sentence-level role evidence (rag.retrieval.evidence) on fixed passages: role synonyms, a name next to
+the role and the asked organisation, a past role, a pronoun, rarity, and the re-ranker using it."""
 from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
-from rag.retrieval.evidence import evidence, focus_words, role_holder
+from rag.retrieval.evidence import BARE, evidence, focus_words, role_holder
 from rag.retrieval.rerank import RerankWeights, features
 
 CEO = "Who is the CEO of Lego in 2021?"
@@ -20,7 +20,7 @@ def test_a_person_next_to_the_role_of_the_asked_organisation_is_full_evidence() 
     assert evidence(CEO, "Apr 26, 2021 ... how important Lego play has been, CEO Niels B. Christiansen tells TIME.") == 1.0
     assert evidence(CEO, "It was a sunny day in the office of Niels B. Christiansen, CEO of the LEGO Group.") == 1.0
     # the role and the organisation without a person's name ("the LEGO Group" is not a person)
-    assert evidence(CEO, "Mar 1, 2022 ... CEO, the LEGO Group. From climate action to packaging.") == 0.0
+    assert evidence(CEO, "Mar 1, 2022 ... CEO, the LEGO Group. From climate action to packaging.") == BARE < 1.0
 
 
 def test_the_role_must_belong_to_the_asked_organisation() -> None:
@@ -32,8 +32,8 @@ def test_the_role_must_belong_to_the_asked_organisation() -> None:
 def test_a_past_role_does_not_answer_a_present_question() -> None:
     past = "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer."
     q = "Who is the CEO of Nintendo in 2021?"
-    assert evidence(q, past) == 0.0
-    assert evidence(q, "Former CEO John Smith of Nintendo spoke.") == 0.0
+    assert evidence(q, past) == BARE
+    assert evidence(q, "Former CEO John Smith of Nintendo spoke.") == BARE
     assert evidence(q, "John Smith was named CEO of Nintendo on Monday.") == 1.0
     assert evidence("Who was the CEO of Nintendo in 2010?", past) == 1.0
 
@@ -44,18 +44,15 @@ def test_a_pronoun_carries_the_name_from_the_sentence_before() -> None:
     assert evidence("Who is the CEO of Nintendo in 2021?", text) == 1.0
 
 
-def test_a_when_question_wants_a_date_in_the_focus_sentence() -> None:
-    q = "When was Pixel 6 announced?"
-    with_date = "Google officially announced the Pixel 6 on October 19, 2021, at its fall event."
-    without = "Google officially announced the Pixel 6 at its fall event. Sales start October 28."
-    assert evidence(q, with_date) == 1.0
-    assert evidence(q, without) == 0.0
+def test_only_questions_about_a_role_get_evidence() -> None:
+    assert evidence("When was Pixel 6 announced?", "Google announced the Pixel 6 on October 19, 2021.") == 0.0
+    assert evidence("Who won the 2014 World Cup?", "Germany won the 2014 World Cup.") == BARE  # no person named
+    assert evidence("Who won the 2014 World Cup?", "Mario Goetze won the World Cup for Germany.") == 1.0
 
 
 def test_rarity_weighs_the_focus_words() -> None:
-    q = "Which city hosted the Olympic Games?"
-    text = "The Olympic Games were hosted by Paris."  # all the focus words but "city"
-    assert 0.0 < evidence(q, text, {"city": 5.0}) < evidence(q, text, {"city": 1.0}) < 1.0
+    text = "Niels B. Christiansen, CEO of the toy maker, spoke."  # the role's holder, but not Lego's
+    assert 0.0 < evidence(CEO, text, {"lego": 5.0}) < evidence(CEO, text, {"lego": 1.0}) < 1.0
 
 
 def test_the_reranker_puts_the_evidence_first_among_equals() -> None:

@@ -1,13 +1,16 @@
-"""Sentence-level answer evidence for the re-ranker: does one sentence of a passage hold the question's
-focus (its rare words, a role under any of its curated names) together with a candidate of the asked kind?
+"""Sentence-level answer evidence for the re-ranker, for "who" questions about a role ("Who is the CEO of
+Lego in 2021?"): does one sentence of a passage name a person next to the role (under any of its curated
+names: CEO, chief executive, president) and the role next to the asked organisation?
 
 - `focus_words(question)`: the question's content words, a role word ("CEO") widened to the names of the
   same office ("chief executive", "president") from the small curated `ROLES` lexicon.
 - `evidence(question, text, rarity)`: the best sentence's share of the focus words (rarity-weighted),
-  counted in full only when that sentence (or, for a person, the sentence before it: "X is ... He is the
-  president of Y") holds a candidate of the asked kind; for a "who" question about a role the candidate
-  must be a name next to the role word ("CEO Jane Doe", "Jane Doe, CEO of", "Jane Doe is the CEO").
-  A role that the sentence marks as past ("former CEO") does not count for a present-tense question.
+  counted only when that sentence names the role's holder: a person's name next to the role word ("CEO
+  Jane Doe", "Jane Doe, CEO of", "Jane Doe is the CEO"; "She is the CEO" after a sentence opening with
+  her name) with the role next to the asked organisation and no other name between them. A role the
+  sentence marks as past ("former CEO", "was the president") does not count for a present-tense question.
+  Other questions get 0: the same sentence test for "when" (a date in the focus sentence) and "what"
+  (a name) did not pay (see `rag.retrieval.rerank.RerankWeights`).
 
 Does not: find or check the answer, call a model, weigh features against each other (`rag.retrieval.rerank`
 does), or handle non-English text. Pure functions of the strings: no model, no store.
@@ -15,9 +18,11 @@ does), or handle non-English text. Pure functions of the strings: no model, no s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping, Sequence
 
-from rag.retrieval.answer_type import PERSON, answer_type, holds_answer
+from rag.retrieval.answer_type import PERSON, answer_type
 from rag.retrieval.constraints import parse, split_dateline
 from rag.retrieval.lexical import tokens
 from rag.text.lexicon import COPULAR
@@ -37,20 +42,26 @@ ROLES = (
     ("author", "wrote", "writer", "written"),
 )
 _ROLE_OF = {name: group for group in ROLES for name in group}
+_ROLE_WORD = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(_ROLE_OF, key=len, reverse=True)) + r")\b", re.I)
 _PAST = frozenset("former late then previous outgoing onetime one-time erstwhile was were".split())
 _PRESENT = re.compile(r"^\s*(?:who|what)\s+(?:is|are)\b|\bcurrent(?:ly)?\b", re.I)
 # Words that end a company's name: a capitalised run ending in one is not a person ("Nintendo Co").
 _SUFFIXES = frozenset("group inc co corp corporation company ltd plc llc sa ag ab nv holdings limited".split())
 # A person's name: capitalised words or initials ("Niels B. Christiansen"), not all-capitals ("LEGO Group").
 _NAME = r"\b[A-Z](?:[a-z][\w'’-]*|\.)(?:\s+(?:[A-Z](?:[a-z][\w'’-]*|\.)|de|van|von|der|da|di|le))*"
-BARE = 0.0  # credit of a focus sentence without a candidate of the asked kind; 0.5 measured worse (see rerank.py)
+BARE = 0.5  # credit of a focus sentence that names no holder; measured against 0 in rag.retrieval.rerank.RerankWeights
 PAST_WORDS = 5  # words before a role that may mark it past: "was the global president and CEO"
 WINDOW = 6  # words between a role word and the name it belongs to ("Niels B. Christiansen, CEO of")
 
 
 def _roles_in(question: str) -> list[tuple[str, ...]]:
-    low = question.lower()
-    return list(dict.fromkeys(g for name, g in _ROLE_OF.items() if re.search(rf"\b{re.escape(name)}\b", low)))
+    return list(dict.fromkeys(_ROLE_OF[m.group(0).lower()] for m in _ROLE_WORD.finditer(question)))
+
+
+@lru_cache(maxsize=256)
+def _words_rx(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                      + r")(?![\w-])", re.I)
 
 
 def focus_words(question: str) -> list[frozenset[str]]:
@@ -74,10 +85,7 @@ def _coverage(focus: list[frozenset[str]], sentence: str, rarity: Mapping[str, f
 
 
 def _spans(words: Sequence[str], sentence: str) -> list[tuple[int, int]]:
-    out = []
-    for w in words:
-        out += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", sentence, re.I)]
-    return out
+    return [m.span() for m in _words_rx(tuple(words)).finditer(sentence)] if words else []
 
 
 def _near(a: tuple[int, int], b: tuple[int, int], sentence: str, no_names: bool = False) -> bool:
@@ -106,11 +114,12 @@ def role_holder(roles: list[tuple[str, ...]], sentence: str, present: bool, org:
     masked = sentence
     for a, b in _spans(words, sentence):
         masked = masked[:a] + "~" * (b - a) + masked[b:]
+    orgs = _spans(org, sentence)
     names = [m.span() for m in re.finditer(_NAME, masked) if len(m.group(0).split()) >= 2
-             and m.group(0).split()[-1].lower().rstrip(".") not in _SUFFIXES]
+             and m.group(0).split()[-1].lower().rstrip(".") not in _SUFFIXES
+             and not any(o[0] < m.end() and m.start() < o[1] for o in orgs)]  # the organisation is no person
     if subject:
         names.append(re.match(r"\s*\w+", sentence).span())
-    orgs = _spans(org, sentence)
     for r in _spans(words, sentence):
         if present and _past(sentence[:r[0]]):
             continue
@@ -121,26 +130,46 @@ def role_holder(roles: list[tuple[str, ...]], sentence: str, present: bool, org:
     return False
 
 
+@dataclass(frozen=True)
+class _Question:
+    kind: str | None
+    focus: tuple[frozenset[str], ...]
+    roles: tuple[tuple[str, ...], ...]
+    present: bool
+    org: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _question(question: str) -> _Question:
+    """What `evidence` needs of a question, once per question (the pool asks it 40 times)."""
+    kind = answer_type(question)
+    roles = tuple(_roles_in(question)) if kind == PERSON else ()
+    return _Question(kind, tuple(focus_words(question)), roles, bool(_PRESENT.search(question)),
+                     tuple(_asked_names(question)) if roles else ())
+
+
 def evidence(question: str, text: str, rarity: Mapping[str, float] | None = None) -> float:
-    """0..1: the best sentence's focus coverage (`rarity` weighs each focus word, default 1), times BARE when
-    the sentence holds no candidate of the asked kind."""
-    kind, focus = answer_type(question), focus_words(question)
-    if not focus:
+    """0..1 for a "who" question about a role (0 for any other): the best sentence's focus coverage
+    (`rarity` weighs each focus word, default 1), times BARE when it does not name the role's holder."""
+    q = _question(question)
+    if not q.focus or not q.roles:
         return 0.0
-    roles = _roles_in(question) if kind == PERSON else []
-    present, org = bool(_PRESENT.search(question)), _asked_names(question) if roles else []
     ss = split_sentences(split_dateline(text)[1]) or [text]
     best = 0.0
     for i, s in enumerate(ss):
-        cov = _coverage(focus, s, rarity or {})
-        window = f"{ss[i - 1]} {s}" if i else s
-        if roles:
-            found = role_holder(roles, s, present, org) or (i > 0 and _pronoun(ss[i - 1], s) and role_holder(
-                roles, s, present, org, subject=True))
-        else:
-            found = holds_answer(kind, window if kind == PERSON else s, question) if kind else True
-        best = max(best, cov if found else cov * BARE)
+        cov = _coverage(list(q.focus), s, rarity or {})
+        if cov <= best:  # a candidate here could not raise the best
+            continue
+        best = max(best, cov if _holds(q, ss, i) else cov * BARE)
     return best
+
+
+def _holds(q: _Question, ss: Sequence[str], i: int) -> bool:
+    """Sentence i names the holder of the asked role (see `role_holder`), or opens with a pronoun for the
+    person the sentence before opens with."""
+    s, roles = ss[i], list(q.roles)
+    return role_holder(roles, s, q.present, q.org) or (
+        i > 0 and _pronoun(ss[i - 1], s) and role_holder(roles, s, q.present, q.org, subject=True))
 
 
 def _pronoun(before: str, sentence: str) -> bool:

@@ -50,14 +50,15 @@ class RerankWeights:
     0.911, 0.1-5.7 s a question to embed a pool's sentences with a cold cache); dense, overlap, title
     and entity (+0.03 MRR on rgb-dev at best, each a loss on the seeds; names act through the
     constraint gate instead).
-    Sentence evidence (`rag.retrieval.evidence`), same pools, grid evidence 0-0.5 x answer 0-0.1 x
-    constraint 0.3/0.5, ranked by hit+recall+MRR summed over the three suites (wikinews-dev = its 71 questions):
-    evidence 0.05 with answer 0.1 -> 0.05: rgb-dev 0.92/0.550/0.757 -> 0.94/0.554/0.788 (odd ids
-    0.92/0.583/0.823 -> 0.92/0.569/0.823, even ids 0.92/0.518/0.690 -> 0.96/0.539/0.753); seeds 1.00/0.988/0.964
-    -> 1.00/0.970/0.964 (one question's 4 chunks from 2 of 3 articles); wikinews-dev 1.00/0.931/0.939 ->
-    1.00/0.931/0.946. Evidence above 0.1 lost hit@4 on rgb-dev. Tried and dropped: a penalty for a passage
-    that names the subject only inside another name ("Nintendo of America"): it fired on 3 of 4,612 pooled
-    passages (one a gold) and changed no ranking."""
+    Role evidence (`rag.retrieval.evidence`), same pools re-scored offline, k 4 by document, grid evidence
+    0-0.5 x answer 0-0.1 x constraint 0.3/0.5 x entity 0/0.1, BARE 0/0.5; wikinews-dev = its 71 questions:
+    evidence 0.1 (BARE 0.5): rgb-dev 0.92/0.550/0.757 -> 0.92/0.572/0.775, its odd ids 0.92/0.583/0.823 ->
+    0.92/0.603/0.823 and even ids 0.92/0.518/0.690 -> 0.92/0.541/0.727; seeds 1.00/0.988/0.964 and
+    wikinews-dev 1.00/0.931/0.939 unchanged. 0.15 adds rgb-dev hit (0.94/0.584/0.767) but loses MRR on the
+    odd half (0.797), so 0.1. Did not pay and were dropped: the same sentence test for every question kind
+    (a date in the focus sentence for "when", a name for "what": rgb-dev recall 0.529, seeds recall 0.970),
+    and a penalty for a passage naming the subject only inside another name ("Nintendo of America"): it
+    fired on 3 of 4,612 pooled passages, one of them a gold, and changed no ranking."""
 
     fused: float = 1.0  # the hybrid score, divided by the pool's best
     dense: float = 0.0  # the chunk's cosine to the question (free: dense retrieval computed it)
@@ -66,8 +67,8 @@ class RerankWeights:
     constraint: float = 0.3  # `satisfies` score, -1..1; a positive one scaled by the name coverage
     entity: float = 0.0  # share of the question's names found in the title and text (rare words count more)
     title: float = 0.0  # share of the question's words found in the title
-    answer: float = 0.05  # the passage holds something of the asked type (a date for "when", a name for "who")
-    evidence: float = 0.05  # `rag.retrieval.evidence.evidence`: one sentence holds the question's focus and a candidate
+    answer: float = 0.1  # the passage holds something of the asked type (a date for "when", a name for "who")
+    evidence: float = 0.1  # `rag.retrieval.evidence.evidence`: one sentence names the holder of the asked role
 
 
 @dataclass(frozen=True)
