@@ -161,10 +161,10 @@ def _rarity(words: set[str], hits: Sequence[Hit]) -> dict[str, float]:
 
 def features(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: SentenceVectors | None,
              dates: Mapping[str, str | None] | None = None, constraints: Constraints | None = None,
-             split: bool = True) -> list[Features]:
+             split: bool = True, roles: bool = True) -> list[Features]:
     """The features of each hit; `dates` maps doc ids to their ISO date, `qvec` is the question's unit vector.
     Without `vectors` the sentence feature is 0 and nothing is embedded; with `split` False the passages
-    are not split into sentences (sentence and overlap are then 0)."""
+    are not split into sentences (sentence and overlap are then 0); with `roles` False the evidence feature is 0."""
     c = constraints if constraints is not None else parse(query)
     kind, words = answer_type(query), set(tokens(query))
     per_hit = [sentences(h.chunk.text) if split else [h.chunk.text] for h in hits]
@@ -182,7 +182,7 @@ def features(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: 
             fused=h.score / top, dense=h.similarity if h.similarity is not None else floor, sentence=sim,
             overlap=_overlap(words, ss) if split else 0.0, constraint=fit if fit < 0 or named is None else fit * named,
             entity=named or 0.0, title=_title_share(query, h.chunk.title), answer=float(holds_answer(kind, text, query)),
-            evidence=evidence(query, text, rarity)))
+            evidence=evidence(query, text, rarity) if roles else 0.0))
     return out
 
 
@@ -194,6 +194,6 @@ def rerank(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: Se
     if not hits:
         return []
     feats = features(query, qvec, hits, vectors if weights.sentence else None, dates, parse(query, reference),
-                     split=bool(weights.sentence or weights.overlap))
+                     split=bool(weights.sentence or weights.overlap), roles=bool(weights.evidence))
     scored = [dataclasses.replace(h, score=f.score(weights)) for h, f in zip(hits, feats)]
     return sorted(scored, key=lambda h: (-h.score, h.chunk.chunk_id))
