@@ -64,3 +64,4 @@ def test_the_reranker_puts_the_evidence_first_among_equals() -> None:
     f = features(CEO, None, hits, None, split=False)
     assert f[1].evidence > f[0].evidence
     assert max(zip(hits, f), key=lambda hf: hf[1].score(only))[0].chunk.doc_id == "named"
+    assert all(x.evidence == 0.0 for x in features(CEO, None, hits, None, split=False, roles=False))
