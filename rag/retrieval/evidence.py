@@ -50,6 +50,8 @@ _SUFFIXES = frozenset("group inc co corp corporation company ltd plc llc sa ag a
 # A person's name: capitalised words or initials ("Niels B. Christiansen"), not all-capitals ("LEGO Group").
 _NAME = r"\b[A-Z](?:[a-z][\w'’-]*|\.)(?:\s+(?:[A-Z](?:[a-z][\w'’-]*|\.)|de|van|von|der|da|di|le))*"
 BARE = 0.5  # credit of a focus sentence that names no holder; measured against 0 in rag.retrieval.rerank.RerankWeights
+# Both measured flat on the three suites' pools (rgb-dev, seeds, wikinews-dev): PAST_WORDS 3, 5 and 8 rank
+# identically; WINDOW 4 / 6 / 8 give rgb-dev recall 0.568 / 0.572 / 0.572, MRR 0.785 / 0.775 / 0.775.
 PAST_WORDS = 5  # words before a role that may mark it past: "was the global president and CEO"
 WINDOW = 6  # words between a role word and the name it belongs to ("Niels B. Christiansen, CEO of")
 
