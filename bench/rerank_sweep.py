@@ -2,7 +2,7 @@
 question suites already ingested into their workspaces, today's fusion against the re-ranker.
 
 Prints, per suite: the metrics and retrieval ms (p50/p95, settings interleaved question by question)
-without re-ranking and with it at each pool size; the metrics and cost of the sentence feature (cold
+without re-ranking, re-ranked without the role evidence, and re-ranked at each pool size; the metrics and cost of the sentence feature (cold
 sentence cache); then a grid over the weights (the pool's features are computed once and only re-sorted)
 ranked by hit + recall + MRR averaged over the suites, and each default feature switched off in turn.
 
@@ -26,8 +26,8 @@ from rag.retrieval.retrieve import Weights, cap, retrieve
 
 K = 4
 # Measured 2026-11-29 on this machine (2 shared cores), pools 24/40/50; see the commit message for the table.
-GRID = {"dense": (0.0, 0.5, 1.0, 2.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3, 0.6), "constraint": (0.0, 0.2, 0.4),
-        "entity": (0.0, 0.1, 0.2), "title": (0.0, 0.1), "answer": (0.0, 0.1, 0.2)}
+GRID = {"dense": (0.0, 0.5, 1.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3), "constraint": (0.0, 0.3, 0.5),
+        "entity": (0.0, 0.1), "title": (0.0, 0.1), "answer": (0.0, 0.05, 0.1), "evidence": (0.0, 0.05, 0.1, 0.2)}
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ def _timings(index, cases, settings: list[Weights], rounds: int = 3) -> list[lis
 
 def _rows(index, cases, pool: int) -> list[Row]:
     """The pool in fused order with its features."""
-    only_fused = Weights(pool=pool, per_story=pool, finer=RerankWeights(1.0, *[0.0] * 7))
+    only_fused = Weights(pool=pool, per_story=pool,
+                         finer=RerankWeights(**{**{f: 0.0 for f in RerankWeights.__dataclass_fields__}, "fused": 1.0}))
     docs = index.documents()
     rows = []
     for c in cases:
@@ -103,11 +104,14 @@ def main() -> None:
         index = app.open_index(load_settings({"workspace": ws}, environ={}), embedder)
         cases = [c for c in load_suite(Path(questions)).cases if c.question and c.sources and not c.unanswerable]
         pools = [int(x) for x in args.pools.split(",")]
-        settings = [Weights(rerank=False)] + [Weights(pool=p) for p in pools]
+        no_roles = Weights(pool=max(pools), finer=replace(RerankWeights(), evidence=0.0))
+        settings = [Weights(rerank=False), no_roles] + [Weights(pool=p) for p in pools]
         times = _timings(index, cases, settings)
         print(f"\n== {questions} ({len(cases)} questions)\n"
-              f"today's fusion: {_fmt(_metrics(index, cases, settings[0]))}  ({_pct(times[0])})")
-        for w, t in zip(settings[1:], times[1:]):
+              f"today's fusion: {_fmt(_metrics(index, cases, settings[0]))}  ({_pct(times[0])})\n"
+              f"re-ranked without role evidence, pool {no_roles.pool}: {_fmt(_metrics(index, cases, no_roles))}  "
+              f"({_pct(times[1])})")
+        for w, t in zip(settings[2:], times[2:]):
             print(f"re-ranked, pool {w.pool}: {_fmt(_metrics(index, cases, w))}  ({_pct(t)})")
         index.sentences = SentenceVectors(embedder.embed)  # cold: what embedding a pool's sentences costs
         t0 = time.perf_counter()

@@ -57,7 +57,7 @@ def test_the_passage_of_the_asked_year_goes_first() -> None:
 def test_with_only_the_fused_weight_the_fused_order_stays() -> None:
     bow = BagOfWords()
     q = "Who was the runner-up of the 2014 World Cup?"
-    only_fused = RerankWeights(1.0, *[0.0] * 7)
+    only_fused = RerankWeights(**{**{f: 0.0 for f in RerankWeights.__dataclass_fields__}, "fused": 1.0})
     ranked = rerank(q, bow.embed([q])[0], FINALS, SentenceVectors(bow.embed), weights=only_fused)
     assert [h.chunk.doc_id for h in ranked] == ["wc2018", "wc2014", "wc2010"]
     assert ranked[1].similarity == FINALS[1].similarity and ranked[1].dense_rank == FINALS[1].dense_rank
@@ -129,7 +129,7 @@ def test_retrieve_with_reranking_keeps_its_contract(seeded_index) -> None:
     assert 0 < len(with_rerank) <= 4 and len(without) <= 4
     assert [h.score for h in with_rerank] == sorted((h.score for h in with_rerank), reverse=True)
     assert len({h.chunk.chunk_id for h in with_rerank}) == len(with_rerank)
-    fused_only = Weights(finer=RerankWeights(1.0, *[0.0] * 7))
+    fused_only = Weights(finer=RerankWeights(**{**{f: 0.0 for f in RerankWeights.__dataclass_fields__}, "fused": 1.0}))
     assert [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=fused_only)] == \
         [h.chunk.chunk_id for h in retrieve(seeded_index, q, 6, weights=Weights(rerank=False))]
     assert len(retrieve(seeded_index, q, 8, weights=Weights(pool=4))) > 4  # k above the pool widens it
