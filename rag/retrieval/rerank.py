@@ -26,7 +26,7 @@ import numpy as np
 from rag.core.types import Hit
 from rag.retrieval.answer_type import answer_type, holds_answer
 from rag.retrieval.constraints import Constraints, entity_coverage, name_words, parse, satisfies
-from rag.retrieval.evidence import evidence, focus_words
+from rag.retrieval.roles import evidence, focus_words
 from rag.retrieval.lexical import tokens
 from rag.text.sentences import split_sentences
 
@@ -50,7 +50,7 @@ class RerankWeights:
     0.911, 0.1-5.7 s a question to embed a pool's sentences with a cold cache); dense, overlap, title
     and entity (+0.03 MRR on rgb-dev at best, each a loss on the seeds; names act through the
     constraint gate instead).
-    Role evidence (`rag.retrieval.evidence`), same pools re-scored offline, k 4 by document, grid evidence
+    Role evidence (`rag.retrieval.roles`), same pools re-scored offline, k 4 by document, grid evidence
     0-0.5 x answer 0-0.1 x constraint 0.3/0.5 x entity 0/0.1, BARE 0/0.5; wikinews-dev = its 71 questions:
     evidence 0.1 (BARE 0.5): rgb-dev 0.92/0.550/0.757 -> 0.92/0.572/0.775, its odd ids 0.92/0.583/0.823 ->
     0.92/0.603/0.823 and even ids 0.92/0.518/0.690 -> 0.92/0.541/0.727; seeds 1.00/0.988/0.964 and
@@ -68,7 +68,7 @@ class RerankWeights:
     entity: float = 0.0  # share of the question's names found in the title and text (rare words count more)
     title: float = 0.0  # share of the question's words found in the title
     answer: float = 0.1  # the passage holds something of the asked type (a date for "when", a name for "who")
-    evidence: float = 0.1  # `rag.retrieval.evidence.evidence`: one sentence names the holder of the asked role
+    evidence: float = 0.1  # `rag.retrieval.roles.evidence`: one sentence names the holder of the asked role
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""Sentence-level role evidence (rag.retrieval.evidence) on fixed passages: role synonyms, a name next to
+"""Sentence-level role evidence (rag.retrieval.roles) on fixed passages: role synonyms, a name next to
 the role and the asked organisation, a past role, a pronoun, rarity, and the re-ranker using it."""
 from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
-from rag.retrieval.evidence import BARE, evidence, focus_words, role_holder
+from rag.retrieval.roles import BARE, evidence, focus_words, role_holder
 from rag.retrieval.rerank import RerankWeights, features
 
 CEO = "Who is the CEO of Lego in 2021?"
