@@ -17,8 +17,9 @@ from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
 from rag.core.ports import ChatModel
-from rag.core.types import Answer, Hit, Source, Timings, Usage
+from rag.core.types import Answer, DocRecord, Hit, Source, Timings, Usage
 from rag.retrieval.context import build_sources, render
+from rag.retrieval.focus import build_focused
 from rag.retrieval.retrieve import retrieve
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     system = a.prompts.text("answer_system")
     max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
     notice = _join(notes + [capped])
-    sources = build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    sources = pack(a, standalone, hits, docs, budget)
     if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
         yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
         return
@@ -101,6 +102,15 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if stats.truncated == "timeout":
         notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
     yield Done(decide(a, standalone, "".join(parts), hits, sources, notice, timings))
+
+
+def pack(a: Assistant, question: str, hits: Sequence[Hit], docs: dict[str, DocRecord], budget: int) -> list[Source]:
+    """The numbered sources: the sentences that bear on the question within `context_tokens` (and the
+    model's room, `budget`), or whole chunks within the room when `context_tokens` is 0."""
+    if not a.settings.context_tokens:
+        return build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    return build_focused(question, hits, docs, a.prompts, a.llm.count_tokens, min(budget, a.settings.context_tokens),
+                         a.index.sentences)
 
 
 def fit_question(llm: ChatModel, question: str) -> tuple[str, str | None]:
