@@ -41,7 +41,7 @@ from rag.retrieval.context import render
 from rag.retrieval.retrieve import Index
 
 CORPORA = Path(os.environ.get("RAG_TEST_CORPORA") or PROJECT_ROOT.parent / "shared" / "corpora")
-BUDGETS = (150, 200, 250, 300, 350, 400, 500)
+BUDGETS = (150, 200, 220, 250, 300, 350, 400, 500)
 NOISE_CASES = 1  # a budget may lose this many more cases than today's packing on a suite and still count as equal
 TARGET_TOKENS = 350  # issue 19: median prompt tokens at most this
 DEFAULT_MODEL, TINY_MODEL = "qwen2.5-coder-1.5b", "smollm2-135m"
@@ -55,8 +55,9 @@ class Suite:
 
 
 def suites(corpora: Path) -> list[Suite]:
-    return [Suite("seeds", PROJECT_ROOT / "seeds", PROJECT_ROOT / "tests" / "eval" / "seeds.yaml"),
-            Suite("wikinews-dev", corpora / "wikinews-dev" / "docs", PROJECT_ROOT / "tests" / "eval" / "wikinews-dev.yaml"),
+    tests = PROJECT_ROOT / "tests" / "eval"
+    return [Suite("seeds", PROJECT_ROOT / "seeds", tests / "seeds.yaml"),
+            Suite("wikinews-dev", corpora / "wikinews-dev" / "docs", tests / "wikinews-dev.yaml"),
             Suite("rgb-dev", corpora / "rgb-dev" / "docs", corpora / "rgb-dev" / "questions.yaml")]
 
 
@@ -142,7 +143,8 @@ def summary(rows: list[dict[str, Any]], old: list[dict[str, Any]] | None = None)
 
 def table(name: str, n: int, results: dict[int, dict[str, Any]], tok: str) -> str:
     lines = [f"\n== {name} ({n} question cases; prompt tokens of the whole prompt, {tok} tokenizer)",
-             f"{'budget':>8} | {'p50':>5} | {'mean':>6} | {'answer kept':>13} | {'gold kept':>11} | lost vs whole chunks"]
+             f"{'budget':>8} | {'p50':>5} | {'mean':>6} | {'answer kept':>13} | {'gold kept':>11} | "
+             "lost vs whole chunks"]
     for budget, r in results.items():
         label = "whole" if budget == 0 else str(budget)
         share = lambda a, b: f"{a}/{b} {a / b if b else 0:.2f}"  # noqa: E731
@@ -158,7 +160,8 @@ def pick(per_suite: dict[str, dict[int, dict[str, Any]]], budgets: list[int]) ->
         if all(r[b]["kept"] >= r[0]["kept"] - NOISE_CASES for r in per_suite.values()):
             p50 = max(r[b]["p50"] for r in per_suite.values())
             ok = "meets" if p50 <= TARGET_TOKENS else "MISSES"
-            return b, f"pick: context_tokens {b} (largest median prompt over the suites {p50:.0f}: {ok} <= {TARGET_TOKENS})"
+            return b, (f"pick: context_tokens {b} (largest median prompt over the suites {p50:.0f}: "
+                       f"{ok} <= {TARGET_TOKENS})")
     return None, "pick: no budget keeps the answers of whole chunks on every suite"
 
 
@@ -192,10 +195,11 @@ def ab_ttft(s: Settings, workdir: Path, embedder: Any, n: int, budget: int, mode
 def eval_commands(workdir: Path, budget: int) -> str:
     lines = ["\n== full eval with the default model, whole chunks vs the budget (the lead runs these):"]
     for suite in suites(CORPORA):
+        report = lambda b: f"{workdir}/eval-{suite.name}-ctx{b}.json"  # noqa: E731
         for b in (0, budget):
-            lines.append(f"RAG_CONTEXT_TOKENS={b} rag eval --questions {suite.questions} --workspace {workdir / suite.name} "
-                         f"--no-briefs --json {workdir}/eval-{suite.name}-ctx{b}.json")
-        lines.append(f"rag eval --compare {workdir}/eval-{suite.name}-ctx0.json {workdir}/eval-{suite.name}-ctx{budget}.json")
+            lines.append(f"RAG_CONTEXT_TOKENS={b} rag eval --questions {suite.questions} "
+                         f"--workspace {workdir / suite.name} --no-briefs --json {report(b)}")
+        lines.append(f"rag eval --compare {report(0)} {report(budget)} --html {workdir}/eval-{suite.name}-diff.html")
     return "\n".join(lines)
 
 
@@ -206,6 +210,7 @@ def main() -> None:
     p.add_argument("--only", default="", help="comma-separated suite names (default: all three)")
     p.add_argument("--ttft", type=int, default=0, help="A/B time to first token on this many seed questions")
     p.add_argument("--model", default=DEFAULT_MODEL, help="the model for --ttft")
+    p.add_argument("--ab", type=int, default=0, help="budget for the A/B (--ttft, eval commands); default: the pick")
     args = p.parse_args()
     budgets = [int(x) for x in args.budgets.split(",")]
     s = load_settings({}, environ={}, toml_path=args.workdir / "none.toml")
@@ -223,10 +228,10 @@ def main() -> None:
         print(table(suite.name, len(cases), per_suite[suite.name], tok.name), flush=True)
     chosen, line = pick(per_suite, budgets)
     print("\n" + line)
-    if chosen is not None:
-        print(eval_commands(args.workdir, chosen))
-        if args.ttft:
-            print(ab_ttft(s, args.workdir, embedder, args.ttft, chosen, args.model))
+    ab = args.ab or chosen or max(budgets)
+    print(eval_commands(args.workdir, ab))
+    if args.ttft:
+        print(ab_ttft(s, args.workdir, embedder, args.ttft, ab, args.model), flush=True)
 
 
 if __name__ == "__main__":

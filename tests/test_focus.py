@@ -122,7 +122,8 @@ def test_sources_keep_numbers_order_and_metadata(corpus, prompts):
     sources = focused("Who led the American side at the Muscat talks, and what did Araghchi say?", hits, docs,
                       prompts, 200)
     assert [s.n for s in sources] == list(range(1, len(sources) + 1))
-    assert [s.doc_id for s in sources] == ["quote", "envoy"][:len(sources)]  # the order of each article's best hit
+    assert len(sources) == 2  # both articles hold a part of the answer
+    assert [s.doc_id for s in sources] == ["quote", "envoy"]  # the order of each article's best hit
     for s in sources:
         rec = docs[s.doc_id]
         assert (s.title, s.publisher, s.date) == (rec.title, rec.publisher, rec.date)
@@ -169,3 +170,19 @@ def test_real_index_packing_is_verbatim_and_within_budget(seeded_index, tiny_llm
     assert "Witkoff" in render(sources, prompts)
     for s in sources:
         assert verbatim(s.text, texts[s.doc_id])
+
+
+def test_ask_with_a_context_budget_sends_less_and_stays_verifiable(tiny_assistant, prompts):
+    from dataclasses import replace
+
+    from rag.answer.ask import ask
+
+    question = "Who was the US special envoy at the talks?"
+    whole = ask(tiny_assistant, question, max_tokens=8)
+    focused_ = ask(replace(tiny_assistant, settings=tiny_assistant.settings.replace(context_tokens=150)), question,
+                   max_tokens=8)
+    assert focused_.sources and tiny_assistant.llm.count_tokens(render(focused_.sources, prompts)) <= 150
+    assert focused_.timings.prompt_tokens < whole.timings.prompt_tokens
+    shown = {s.n: s for s in focused_.sources}
+    for c in focused_.citations:  # citations point into the sources the model saw, at chunks they hold
+        assert c.n in shown and c.chunk_id in shown[c.n].chunk_ids

@@ -39,8 +39,11 @@ class Settings:
     min_relevance: float = 0.15  # below: abstain without asking the model
     # Tokens of source text (the rendered numbered sources) the model reads: the retrieved sentences that
     # bear on the question, with the neighbours they need (rag.retrieval.focus); 0 = whole retrieved
-    # chunks (the packing before it). Chosen with bench/context_curve.py: see CONTEXT_TOKENS_MEASURED.
-    context_tokens: int = 250
+    # chunks. Left at 0 by measurement (python -m bench.context_curve, 2026-11-29, default model's
+    # tokenizer): the gold answer stays in the prompt as often as with whole chunks only from 350 (seeds,
+    # RGB dev) and 500 (Wikinews dev), median prompts 478-575 tokens; at 220 (median prompt <= 353 on all
+    # three suites) it is lost in 4/28, 6/71 and 3/50 more cases. The full-eval A/B is in README.
+    context_tokens: int = 0
     chroma_url: str | None = None
     llm_url: str | None = None
     llm_api_key: str | None = None

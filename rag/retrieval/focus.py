@@ -7,11 +7,12 @@ through the cached `SentenceVectors`, plus the share of the question's words it 
 counting more, plus whether it holds a candidate of the asked type, `rag.retrieval.answer_type`);
 give every sentence the neighbours it needs to be read alone (the sentence before, for one that opens
 with a pronoun or a connective or whose speaker is a pronoun; the sentence after, for a quotation
-still open at its end; a fragment of under three words goes with the next sentence); then take the
-best sentences with their neighbours, each retrieved article's best first, then by score, while the
-rendered sources fit the budget. Sources keep one number per article in the order of each article's
-best hit (as `rag.retrieval.context.build_sources`), and their title, publisher and date; `Source.text`
-is verbatim slices of the article, in article order, joined by `context.GAP` where text was left out.
+still open at its end; a fragment of under three words goes with the next sentence; a heading, a line
+that does not end like a sentence, is never picked for itself); then take the
+best sentences with their neighbours, by score, while the rendered sources fit the budget. Sources
+keep one number per article in the order of each article's best hit (as `context.build_sources`),
+and their title, publisher and date; `Source.text` is verbatim slices of the article, in article
+order, joined by `context.GAP` where text was left out.
 Does not: read article text outside the retrieved chunks (a neighbour outside them stays out),
 resolve what a pronoun refers to, call a chat model, or render the prompt (`context.render`).
 """
@@ -37,12 +38,15 @@ from rag.text.sentences import sentence_spans
 class FocusWeights:
     """Score of a sentence = cosine to the question + words * (share of the question's words it holds,
     weighted by rarity among the retrieved sentences) + answer * (holds a candidate of the asked type).
-    Measured with `python -m bench.context_curve --grid` (answer kept at budget 250 on seeds, Wikinews
-    dev and RGB dev): see the commit that set them."""
+    Measured 2026-11-29 as answers kept (bench/context_curve.py's measure) at budgets 200 and 250 on the
+    seeds (28 answerable), Wikinews dev (71) and RGB dev (50): these weights kept 24/24, 55/57, 42/44;
+    words 0.25 or 0.75, answer 0.2, and adding the chunk's retrieval score (0.2, 0.5) all stayed within
+    2 cases of it either way (a plateau). Without the words (cosine alone) the seeds lost 4-6 more;
+    taking each article's best sentence first lost 1-5 (its frame costs ~24 tokens); giving a sentence
+    that continues another ("The others were ...") its antecedent's score changed nothing."""
 
     words: float = 0.5
     answer: float = 0.1
-    each_article: bool = True  # first each retrieved article's best sentence, then the rest by score
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,10 @@ class Unit:
 
 _OPENER = re.compile(
     r"^[\"“‘'(]?\s*(?:he|she|they|it|its|his|her|their|them|this|that|these|those|there|such|both|"
-    r"but|however|also|meanwhile|still|yet|and|or|so|thus|therefore|moreover|furthermore|instead|"
-    r"nevertheless|nonetheless|besides|otherwise|then|later|afterwards|"
-    r"the (?:same|latter|former|move|decision|deal|statement|announcement|report|plan|talks|group|company|"
-    r"official|minister|spokesman|spokeswoman))\b", re.I)
+    r"but|however|also|meanwhile|still|yet|and|or|so|thus|therefore|moreover|furthermore|"
+    r"instead|nevertheless|nonetheless|besides|otherwise|then|later|afterwards|"
+    r"others|another|the others?\b|the (?:same|latter|former|move|decision|deal|statement|announcement|"
+    r"report|plan|talks|group|company|official|minister|spokesman|spokeswoman))\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|their|them)\b", re.I)
 _REFERS = re.compile(r"\b(?:these|those|such)\b|\bthe (?:two|three) (?:countries|sides|nations|men|leaders)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
@@ -172,11 +176,10 @@ def build_focused(question: str, hits: Sequence[Hit], docs: dict[str, DocRecord]
         chunks.setdefault(h.chunk.doc_id, []).append(h.chunk)
     pools = {d: units(d, cs) for d, cs in chunks.items()}
     flat = [u for us in pools.values() for u in us]
-    score = dict(zip(((u.doc_id, u.index) for u in flat),
-                     scores(question, vectors.vectors([question])[0], flat, vectors, weights)))
+    score = scores(question, vectors.vectors([question])[0], flat, vectors, weights)
     chosen: dict[str, frozenset[int]] = {}
     sources: list[Source] = []
-    for unit in _order(pools, score, weights.each_article):
+    for unit in [u for _, u in sorted(zip(score, flat), key=lambda su: (-su[0], su[1].doc_id, su[1].index))]:
         if unit.index in chosen.get(unit.doc_id, ()):
             continue
         added = {u.index for u in closure(unit, {u.index: u for u in pools[unit.doc_id]})}
@@ -185,14 +188,6 @@ def build_focused(question: str, hits: Sequence[Hit], docs: dict[str, DocRecord]
         if count_tokens(render(candidate, prompts)) <= budget:
             chosen, sources = trial, candidate
     return sources or build_sources(hits, docs, prompts, count_tokens, budget)
-
-
-def _order(pools: dict[str, list[Unit]], score: dict[tuple[str, int], float], each_article: bool) -> list[Unit]:
-    """Each article's best sentence (articles in source order) when `each_article`, then every sentence by score."""
-    key = lambda u: score[(u.doc_id, u.index)]  # noqa: E731
-    firsts = [max(us, key=key) for us in pools.values() if us] if each_article else []
-    rest = sorted((u for us in pools.values() for u in us), key=lambda u: (-key(u), u.doc_id, u.index))
-    return firsts + rest
 
 
 def assemble(chosen: dict[str, frozenset[int]], chunks: dict[str, list[Chunk]], pools: dict[str, list[Unit]],
