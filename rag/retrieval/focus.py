@@ -39,7 +39,8 @@ class FocusWeights:
     """Score of a sentence = cosine to the question + words * (share of the question's words it holds,
     weighted by rarity among the retrieved sentences) + answer * (holds a candidate of the asked type).
     Measured 2026-11-29 as answers kept (bench/context_curve.py's measure) at budgets 200 and 250 on the
-    seeds (28 answerable), Wikinews dev (71) and RGB dev (50): these weights kept 24/24, 55/57, 42/44;
+    seeds (28 answerable), Wikinews dev (71) and RGB dev (50): these weights kept 24 and 24, 55 and 57,
+    42 and 44 (at 200 and 250);
     words 0.25 or 0.75, answer 0.2, and adding the chunk's retrieval score (0.2, 0.5) all stayed within
     2 cases of it either way (a plateau). Without the words (cosine alone) the seeds lost 4-6 more;
     taking each article's best sentence first lost 1-5 (its frame costs ~24 tokens); giving a sentence
@@ -69,7 +70,7 @@ _OPENER = re.compile(
     r"others|another|the others?\b|the (?:same|latter|former|move|decision|deal|statement|announcement|"
     r"report|plan|talks|group|company|official|minister|spokesman|spokeswoman))\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|his|her|their|them)\b", re.I)
-_REFERS = re.compile(r"\b(?:these|those|such)\b|\bthe (?:two|three) (?:countries|sides|nations|men|leaders)\b", re.I)
+_REFERS = re.compile(r"\b(?:these|those)\b|\bthe (?:two|three) (?:countries|sides|nations|men|leaders)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+")
 _HEADING = re.compile(r"[^.!?…:;,\"'”’)\]]$")  # a line that does not end like a sentence
 _QUOTES = re.compile(r"[\"“”]")
@@ -129,7 +130,10 @@ def units(doc_id: str, chunks: Sequence[Chunk]) -> list[Unit]:
             else:
                 spans.append((r, pending, base + len(text.rstrip())))
     stretches = runs(chunks)
-    joined = lambda i, j: 0 <= i < len(spans) and 0 <= j < len(spans) and touching(stretches, spans[i][0], spans[j][0])  # noqa: E731
+
+    def joined(i: int, j: int) -> bool:
+        return 0 <= i < len(spans) and 0 <= j < len(spans) and touching(stretches, spans[i][0], spans[j][0])
+
     out = []
     for i, (r, s, e) in enumerate(spans):
         base, text = stretches[r]
