@@ -41,8 +41,8 @@ class Settings:
     # bear on the question, with the neighbours they need (rag.retrieval.focus); 0 = whole retrieved
     # chunks. Left at 0 by measurement (python -m bench.context_curve, 2026-11-29, default model's
     # tokenizer): the gold answer stays in the prompt within one case of whole chunks on seeds, Wikinews
-    # dev and RGB dev only from 400 (median prompts 526/531/421 tokens, target 350); at 220 (median prompt
-    # <= 353 on all three) it is lost in 4/28, 6/71 and 3/50 more cases. The full-eval A/B is in README.
+    # dev and RGB dev only from 400 (median prompts 526/532/421 tokens, target 350); at 220 (median prompt
+    # 348/351/344) it is lost in 2/28, 4/71 and 2/50 more cases. The full-eval A/B is in README.
     context_tokens: int = 0
     chroma_url: str | None = None
     llm_url: str | None = None

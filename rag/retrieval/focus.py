@@ -3,8 +3,9 @@ token budget, instead of whole chunks.
 
 Does: split each article's retrieved text (the union of its retrieved chunks) into sentences with
 their offsets in the article; score each against the question (cosine with the index's embedder,
-through the cached `SentenceVectors`, plus the share of the question's words it holds, rarer words
-counting more, plus whether it holds a candidate of the asked type, `rag.retrieval.answer_type`);
+through the cached `SentenceVectors`, plus the share of the question's words it holds that the
+sentences already chosen do not, rarer words counting more, plus whether it holds a candidate of the
+asked type, `rag.retrieval.answer_type`);
 give every sentence the neighbours it needs to be read alone (the sentence before, for one that opens
 with a pronoun or a connective or whose speaker is a pronoun; the sentence after, for a quotation
 still open at its end; a fragment of under three words goes with the next sentence; a heading, a line
@@ -38,16 +39,19 @@ from rag.text.sentences import sentence_spans
 class FocusWeights:
     """Score of a sentence = cosine to the question + words * (share of the question's words it holds,
     weighted by rarity among the retrieved sentences) + answer * (holds a candidate of the asked type).
-    Measured 2026-11-29 as answers kept (bench/context_curve.py's measure) at budgets 200 and 250 on the
-    seeds (28 answerable), Wikinews dev (71) and RGB dev (50): these weights kept 24 and 24, 55 and 57,
-    42 and 44 (at 200 and 250);
+    With `cover`, the words a chosen sentence holds stop counting, so a question with several parts gets
+    a sentence for each part rather than two for the first. Measured 2026-11-29 as answers kept
+    (bench/context_curve.py's measure) at budget 220 on the seeds (28 answerable), Wikinews dev (71) and
+    RGB dev (50): words 1 with cover kept 25, 56, 44; words 0.5 without cover 23, 54, 43 (at 200 and 250
+    that one kept 24 and 24, 55 and 57, 42 and 44);
     words 0.25 or 0.75, answer 0.2, and adding the chunk's retrieval score (0.2, 0.5) all stayed within
     2 cases of it either way (a plateau). Without the words (cosine alone) the seeds lost 4-6 more;
     taking each article's best sentence first lost 1-5 (its frame costs ~24 tokens); giving a sentence
     that continues another ("The others were ...") its antecedent's score changed nothing."""
 
-    words: float = 0.5
+    words: float = 1.0
     answer: float = 0.1
+    cover: bool = True  # a question word already held by a chosen sentence no longer counts
 
 
 @dataclass(frozen=True)
@@ -144,20 +148,21 @@ def units(doc_id: str, chunks: Sequence[Chunk]) -> list[Unit]:
     return out
 
 
-def scores(question: str, qvec: np.ndarray, pool: Sequence[Unit], vectors: SentenceVectors,
-           weights: FocusWeights = FocusWeights()) -> list[float]:
-    """Each unit's score against the question (see `FocusWeights`)."""
+def score_parts(question: str, qvec: np.ndarray, pool: Sequence[Unit], vectors: SentenceVectors,
+                weights: FocusWeights = FocusWeights()) -> tuple[list[float], list[set[str]], dict[str, float]]:
+    """Each unit's cosine + answer part of the score, the question's words it holds, and each word's
+    weight (its rarity among the units, the weights summing to 1): the score is the first plus
+    `weights.words` times the weights of the words held (see `FocusWeights`)."""
     if not pool:
-        return []
+        return [], [], {}
     cosine = vectors.vectors([u.text for u in pool]) @ np.asarray(qvec, dtype=np.float32)
     asked = set(tokens(question))
     held = [set(tokens(u.text)) & asked for u in pool]
     rarity = {w: math.log((len(pool) + 1) / (sum(w in h for h in held) + 0.5)) for w in asked}
     total = sum(rarity.values()) or 1.0
     kind = answer_type(question)
-    return [float(c) + weights.words * sum(rarity[w] for w in h) / total
-            + weights.answer * holds_answer(kind, u.text, question)
-            for c, h, u in zip(cosine, held, pool)]
+    base = [float(c) + weights.answer * holds_answer(kind, u.text, question) for c, u in zip(cosine, pool)]
+    return base, held, {w: r / total for w, r in rarity.items()}
 
 
 def closure(unit: Unit, by_index: dict[int, Unit], hops: int = 2) -> list[Unit]:
@@ -180,17 +185,25 @@ def build_focused(question: str, hits: Sequence[Hit], docs: dict[str, DocRecord]
         chunks.setdefault(h.chunk.doc_id, []).append(h.chunk)
     pools = {d: units(d, cs) for d, cs in chunks.items()}
     flat = [u for us in pools.values() for u in us]
-    score = scores(question, vectors.vectors([question])[0], flat, vectors, weights)
+    at = {(u.doc_id, u.index): i for i, u in enumerate(flat)}
+    base, held, weight = score_parts(question, vectors.vectors([question])[0], flat, vectors, weights)
+    covered: set[str] = set()  # the question's words the chosen sentences hold (with `cover`, they count no more)
     chosen: dict[str, frozenset[int]] = {}
     sources: list[Source] = []
-    for unit in [u for _, u in sorted(zip(score, flat), key=lambda su: (-su[0], su[1].doc_id, su[1].index))]:
+    left = list(range(len(flat)))
+    while left:
+        i = max(left, key=lambda i: (base[i] + weights.words * sum(weight[w] for w in held[i] - covered), -i))
+        left.remove(i)
+        unit = flat[i]
         if unit.index in chosen.get(unit.doc_id, ()):
             continue
-        added = {u.index for u in closure(unit, {u.index: u for u in pools[unit.doc_id]})}
-        trial = {**chosen, unit.doc_id: chosen.get(unit.doc_id, frozenset()) | added}
+        added = closure(unit, {u.index: u for u in pools[unit.doc_id]})
+        trial = {**chosen, unit.doc_id: chosen.get(unit.doc_id, frozenset()) | {u.index for u in added}}
         candidate = assemble(trial, chunks, pools, docs)
         if count_tokens(render(candidate, prompts)) <= budget:
             chosen, sources = trial, candidate
+            if weights.cover:
+                covered.update(*(held[at[(u.doc_id, u.index)]] for u in added))
     return sources or build_sources(hits, docs, prompts, count_tokens, budget)
 
 
