@@ -361,7 +361,8 @@ class NewsDesk:
         """What an eval report records about how its answers were made."""
         s = self._settings
         return {"model": s.model, "embed_model": s.embed_model, "k": s.k, "chunk_tokens": s.chunk_tokens,
-                "chunk_overlap": s.chunk_overlap, "prompts": Prompts(s.prompts_dir).version()}
+                "chunk_overlap": s.chunk_overlap, "context_tokens": s.context_tokens,
+                "prompts": Prompts(s.prompts_dir).version()}
 
     # models ------------------------------------------------------------------------------------
     def presets(self) -> list[tuple[models.Preset, bool]]:

@@ -21,6 +21,7 @@ from rag.core.ports import ChatModel
 from rag.core.types import Answer, DocRecord, Hit, Source, Timings, Usage
 from rag.retrieval import scope as scoping
 from rag.retrieval.context import build_sources, render
+from rag.retrieval.focus import build_focused
 from rag.retrieval.timeframe import day_text, span_text
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     system = a.prompts.text("answer_system")
     max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
     notice = _join(notes + [capped])
-    sources = build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    sources = pack(a, standalone, hits, docs, budget)
     if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
         yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
         return
@@ -147,6 +148,15 @@ def dates_line(a: Assistant, answer: Answer, sc: scoping.Scope, docs: Mapping[st
 
 def _dates_text(dates: Sequence[date]) -> str:
     return ", ".join(map(day_text, dates)) if len(dates) <= 3 else span_text(dates[0], dates[-1])
+
+
+def pack(a: Assistant, question: str, hits: Sequence[Hit], docs: dict[str, DocRecord], budget: int) -> list[Source]:
+    """The numbered sources: the sentences that bear on the question within `context_tokens` (and the
+    model's room, `budget`), or whole chunks within the room when `context_tokens` is 0."""
+    if not a.settings.context_tokens:
+        return build_sources(hits, docs, a.prompts, a.llm.count_tokens, budget)
+    return build_focused(question, hits, docs, a.prompts, a.llm.count_tokens, min(budget, a.settings.context_tokens),
+                         a.index.sentences)
 
 
 def fit_question(llm: ChatModel, question: str) -> tuple[str, str | None]:

@@ -37,6 +37,13 @@ class Settings:
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
     min_relevance: float = 0.15  # below: abstain without asking the model
+    # Tokens of source text (the rendered numbered sources) the model reads: the retrieved sentences that
+    # bear on the question, with the neighbours they need (rag.retrieval.focus); 0 = whole retrieved
+    # chunks. Left at 0 by measurement (python -m bench.context_curve, 2026-11-29, default model's
+    # tokenizer): the gold answer stays in the prompt within one case of whole chunks on seeds, Wikinews
+    # dev and RGB dev only from 400 (median prompts 526/532/421 tokens, target 350); at 220 (median prompt
+    # 348/351/344) it is lost in 2/28, 4/71 and 2/50 more cases. The full-eval A/B is in README.
+    context_tokens: int = 0
     chroma_url: str | None = None
     llm_url: str | None = None
     llm_api_key: str | None = None
@@ -121,9 +128,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "n_threads": (1, 512), "n_ctx": (0, 1 << 20), "seed": (-1, (1 << 32) - 1), "temperature": (0.0, 2.0),
     "max_tokens": (1, 1 << 16), "gen_timeout_s": (0.001, 7 * 86400), "k": (1, 50), "chunk_tokens": (8, 8192),
     "chunk_overlap": (0, 8191), "max_file_mb": (0.001, 100_000), "max_question_chars": (1, 1 << 20),
-    "min_relevance": (-1.0, 1.0),
+    "min_relevance": (-1.0, 1.0), "context_tokens": (0, 1 << 20),
 }
 MIN_N_CTX = 512  # a context smaller than this cannot hold the system prompt, a question and one source
+MIN_CONTEXT_TOKENS = 64  # a smaller source budget holds a source's frame and hardly a sentence
 
 
 def _check(s: Settings) -> None:
@@ -136,6 +144,9 @@ def _check(s: Settings) -> None:
         raise ConfigError(f"setting 'n_ctx' must be 0 (the preset's) or at least {MIN_N_CTX}, got {s.n_ctx}")
     if s.n_ctx and s.max_tokens >= s.n_ctx:
         raise ConfigError(f"setting 'max_tokens' ({s.max_tokens}) must be smaller than 'n_ctx' ({s.n_ctx})")
+    if 0 < s.context_tokens < MIN_CONTEXT_TOKENS:
+        raise ConfigError(f"setting 'context_tokens' must be 0 (whole chunks) or at least {MIN_CONTEXT_TOKENS}, "
+                          f"got {s.context_tokens}")
     if s.chunk_overlap >= s.chunk_tokens:
         raise ConfigError(f"setting 'chunk_overlap' ({s.chunk_overlap}) must be smaller than 'chunk_tokens' "
                           f"({s.chunk_tokens})")

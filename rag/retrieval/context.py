@@ -61,13 +61,16 @@ def build_sources(hits: Sequence[Hit], docs: dict[str, DocRecord], prompts: Prom
 
 
 def _number(chosen: dict[str, list[Chunk]], docs: dict[str, DocRecord]) -> list[Source]:
-    out = []
-    for n, (doc_id, chunks) in enumerate(chosen.items(), 1):
-        text, ids, starts = merge(chunks)
-        rec = docs.get(doc_id)
-        out.append(Source(n, doc_id, rec.title if rec else chunks[0].title, text, ids, starts,
-                          rec.publisher if rec else None, rec.date if rec else None))
-    return out
+    return [source(n, doc_id, *merge(chunks), docs, chunks[0].title)
+            for n, (doc_id, chunks) in enumerate(chosen.items(), 1)]
+
+
+def source(n: int, doc_id: str, text: str, chunk_ids: tuple[str, ...], chunk_starts: tuple[int, ...],
+           docs: dict[str, DocRecord], title: str) -> Source:
+    """Source number `n`: `text` with the article's title, publisher and date from the registry."""
+    rec = docs.get(doc_id)
+    return Source(n, doc_id, rec.title if rec else title, text, chunk_ids, chunk_starts,
+                  rec.publisher if rec else None, rec.date if rec else None)
 
 
 def _trim(chunk: Chunk, budget: int, prompts: Prompts, count_tokens: Callable[[str], int],
