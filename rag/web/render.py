@@ -138,7 +138,7 @@ def closest_card(a: Answer, docs: Mapping[str, DocRecord], min_relevance: float)
 
 def timing_html(a: Answer) -> str:
     t = a.timings
-    parts = [f"retrieval {t.retrieve_ms:.0f} ms"]
+    parts = [f"{len(a.hits)} passage{'s' * (len(a.hits) != 1)}", f"retrieval {t.retrieve_ms:.0f} ms"]
     if t.completion_tokens:
         gen_s = max(t.total_ms - t.ttft_ms, 1.0) / 1000
         rate = max(t.completion_tokens - 1, 1) / gen_s
