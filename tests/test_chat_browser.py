@@ -25,7 +25,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory, embedder, tiny_llm):
         pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
-    with serve_seeds(tmp_path_factory.mktemp("chatui") / "ws", embedder, tiny_llm, max_tokens=600, k=4) as (demo, *_):
+    with serve_seeds(tmp_path_factory.mktemp("chatui") / "ws", embedder, tiny_llm, max_tokens=128, k=4) as (demo, *_):
         with sync_api.sync_playwright() as p:
             chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
             try:
@@ -39,7 +39,7 @@ def _open(browser, width: int = 1400):
     context = chromium.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.goto(url)
-    page.wait_for_selector("#rag-docs >> text=DailyBeat", timeout=60_000)
+    page.locator("#rag-docs >> text=DailyBeat >> visible=true").first.wait_for(timeout=60_000)
     return context, page
 
 
@@ -56,31 +56,33 @@ def test_ask_stop_reload_reopen_and_download(browser, tmp_path: Path):
         page.wait_for_selector("#rag-chat .rag-timing", timeout=WAIT)  # then the verified answer
         assert page.locator("#rag-chat .rag-evidence").count() == 0  # replaced by the answer
         page.screenshot(path=str(ARTIFACTS / "chat-1400.png"), full_page=True)
-        header = page.locator("#rag-docs th", has_text="Outlet").first.bounding_box()
-        row = page.locator("#rag-docs td", has_text="DailyBeat").first.bounding_box()
+        header = page.locator("#rag-docs >> text=Outlet >> visible=true").first.bounding_box()
+        row = page.locator("#rag-docs >> text=DailyBeat >> visible=true").first.bounding_box()
         assert header["height"] < 60 and row["height"] < 45  # one line each, no "publish/er"
 
+        page.click("#rag-new-chat")  # a fresh conversation: no follow-up rewrite before the long answer
+        page.wait_for_selector(f"#rag-chat >> text={QUESTION}", state="detached", timeout=30_000)
         _ask(page, LONG)
-        page.wait_for_selector("#rag-chat .rag-streaming >> text=/\\w{3}/", timeout=WAIT)
+        page.wait_for_function("() => { const s = document.querySelectorAll('#rag-chat .rag-streaming');"
+                               " return s.length > 0 && /\\w{3}/.test(s[s.length - 1].innerText); }", timeout=WAIT)
         page.keyboard.press("Escape")  # Esc stops
         page.wait_for_selector("#rag-chat .rag-stopped-label", timeout=30_000)
-        assert page.locator("#rag-ask").is_enabled()
+        assert page.locator("#rag-chat .rag-streaming").count() == 0 and page.locator("#rag-ask").is_enabled()
         page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"), full_page=True)
 
         page.reload()
-        page.wait_for_selector(f"#rag-chat >> text={QUESTION}", timeout=60_000)  # kept in the browser
-        assert page.locator("#rag-chat .rag-stopped-label").count() == 1
+        page.wait_for_selector("#rag-chat .rag-stopped-label", timeout=60_000)  # kept in the browser
+        assert page.locator(f"#rag-chat >> text={LONG}").count() == 1
 
         page.click("#rag-export-chat")
         link = page.wait_for_selector("#rag-download a[href]", timeout=30_000)
         md = httpx.get(httpx.URL(page.url).join(link.get_attribute("href")), timeout=60).text
-        assert f"## {QUESTION}" in md and "**Sources**" in md and "Stopped" in md
+        assert f"## {LONG}" in md and "**Sources**" in md and "Stopped" in md
 
-        page.click("#rag-new-chat")
-        page.wait_for_selector(f"#rag-chat >> text={QUESTION}", state="detached", timeout=30_000)
-        page.click("#rag-conversations input")
+        page.click("#rag-conversations input")  # the first conversation, from the list of past ones
         page.click(f"li[role=option]:has-text('{QUESTION[:40]}')")
-        page.wait_for_selector(f"#rag-chat >> text={QUESTION}", timeout=30_000)  # reopened
+        page.wait_for_selector(f"#rag-chat >> text={QUESTION}", timeout=30_000)
+        assert page.locator("#rag-chat .rag-checked, #rag-chat .rag-abstain").count() == 1
     finally:
         context.close()
 
@@ -99,6 +101,7 @@ def test_settings_in_one_browser_leave_another_alone(browser):
         assert "retrieval" in a.locator("#rag-chat .rag-timing").inner_text()
         assert "1 passage ·" in a.locator("#rag-chat .rag-timing").inner_text()  # k = 1 here
         assert "1 passage ·" not in b.locator("#rag-chat .rag-timing").inner_text()  # the default k there
+        b.click("text=Settings (this browser only)")
         assert b.locator("#rag-k input[type=number]").input_value() == "4"
     finally:
         ctx_a.close()

@@ -8,6 +8,7 @@ import time
 import pytest
 from conftest import SEEDS, serve_seeds
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from rag.backends.llm import Interruptible
 from rag.core.errors import Stopped
@@ -51,6 +52,17 @@ def test_stop_ends_this_clients_answer_and_the_queue_moves_on(served: str):
     assert streamed and all(s.get("supported") in (True, False) for s in answer["sentences"])
     done = waiting.result(timeout=300)  # the next client's question runs once the stopped one ends
     assert done["answer"].strip() and not done["stopped"]
+
+
+def test_stop_ends_a_brief_in_progress_and_caches_nothing_half_written(served: str):
+    client = Client(served, verbose=False)
+    job = client.submit(None, None, 150, api_name="/brief")
+    end = time.monotonic() + 300
+    while client.predict(api_name="/stop")["stopped"] == 0:  # once the brief runs (not while it is queued)
+        assert time.monotonic() < end and not job.done(), "the brief never started or ended before Stop"
+        time.sleep(0.2)
+    with pytest.raises(AppError, match="stopped"):
+        job.result(timeout=120)
 
 
 def test_evidence_arrives_before_the_first_token(served: str):
