@@ -41,7 +41,9 @@ CSS = """
 #rag-chat-col { flex-grow: 3 !important; }
 @media (max-width: 640px) {
   #rag-layout { flex-direction: column; }
-  #rag-layout > div { min-width: 100% !important; }
+  #rag-layout > div { min-width: 0 !important; width: 100% !important; max-width: 100% !important; }
+  #rag-layout .row { flex-wrap: wrap !important; }
+  #rag-layout .row > * { min-width: min(140px, 100%) !important; }
   #rag-chat { height: 60vh !important; }
 }
 """
