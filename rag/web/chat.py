@@ -151,8 +151,8 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
                         elem_id="rag-story")
     doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
     table = gr.Dataframe(headers=["Title", "Outlet", "Date", "Story"], interactive=False,
-                         datatype=["str", "str", "str", "str"], wrap=False, elem_id="rag-docs",
-                         column_widths=["44%", "20%", "16%", "20%"], max_chars=80)
+                         datatype=["str", "str", "str", "str"], wrap=True, elem_id="rag-docs",
+                         column_widths=["44%", "20%", "16%", "20%"])
     with gr.Accordion("Add articles", open=False):
         files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath", label="Files")
         add = gr.Button("Add to index")
