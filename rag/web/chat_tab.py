@@ -32,6 +32,7 @@ from rag.desk import NewsDesk
 from rag.web import render
 from rag.web.export import answer_markdown, conversation_markdown
 
+MODEL = "model"  # the concurrency group of everything that runs the chat model: one generation at a time
 MAX_CHATS = 20  # conversations kept per browser: a turn is ~2-10 KB of HTML + JSON; localStorage holds ~5 MB
 TITLE_CHARS = 60
 
@@ -230,7 +231,7 @@ def chat_tab(b: NewsDesk, stops: Stops) -> dict[str, Any]:
     def wire(doc_filter: gr.CheckboxGroup, story: gr.Dropdown) -> None:
         for trigger in (send.click, question.submit):
             trigger(respond, [question, bot, store, doc_filter, k, temperature, max_tokens, story],
-                    [bot, question, store, past], concurrency_id="model", api_visibility="private",
+                    [bot, question, store, past], concurrency_id=MODEL, api_visibility="private",
                     show_progress_on=[bot])
     return {"run": wire, "restore": restore, "store": store, "bot": bot, "past": past}
 
