@@ -110,7 +110,7 @@ def measure(model: str, turns: int, n_questions: int) -> list[tuple[str, str, st
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(demo.local_url)
-            page.wait_for_selector("#rag-docs td", timeout=WAIT_MS)
+            page.wait_for_selector("#rag-question textarea", timeout=WAIT_MS)
             _ask(page, "warm-up: who mediated the talks?")  # loads the model and the BM25 index
             times = []
             for case in pick(ctx.question_cases(), n_questions):

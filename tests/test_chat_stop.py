@@ -149,3 +149,29 @@ def test_conversation_markdown_escapes_article_text():
     md = conversation_markdown([answer], {})
     assert "<script" not in md and "&lt;script>" in md
     assert "checked: 1 of 1 sentences supported" in md and "- [1] \"Oman" in md and "`d1`" in md
+
+
+# conversations kept in the browser -------------------------------------------------------------
+def test_conversations_keep_the_newest_and_survive_garbage():
+    from rag.web import chat_tab
+
+    store = chat_tab._normal("not a store")  # whatever the browser held, a usable store comes out
+    assert chat_tab.current(store)["turns"] == []
+    for i in range(chat_tab.MAX_CHATS + 3):
+        turn = {"q": f"question {i}", "html": "<p>x</p>",
+                "answer": {"question": f"question {i}", "answer": f"answer {i}", "stopped": i == 1}}
+        store = chat_tab.with_turn({**store, "current": "new"}, turn)  # each in a fresh conversation
+        store = {"current": (c := chat_tab._new_chat())["id"], "chats": [c] + store["chats"]}
+    titles = [c["title"] for c in store["chats"] if c["turns"]]
+    assert len(titles) <= chat_tab.MAX_CHATS and titles[0] == f"question {chat_tab.MAX_CHATS + 2}"
+    one = chat_tab.with_turn(chat_tab._normal({}), {"q": "a", "html": "", "answer": {"answer": "b", "stopped": True}})
+    assert chat_tab.history(chat_tab.current(one)) == []  # a stopped turn does not feed follow-ups
+
+
+def test_stops_reach_only_their_own_session():
+    from rag.web.chat_tab import Stops
+
+    stops = Stops()
+    with stops.scope("a") as a, stops.scope("b") as b:
+        assert stops.stop("a") == 1 and a.is_set() and not b.is_set()
+    assert stops.stop("a") == 0  # ended: nothing left to stop
