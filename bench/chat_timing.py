@@ -6,7 +6,7 @@ drives it with headless Chromium (/usr/bin/chromium, as the browser tests), meas
 - from pressing Enter to the evidence list shown, to the first token shown, to the verified answer
   shown (p50 and max over the 6 answerable seed questions spread over the suite, a new chat each);
 - from pressing Esc to the model's last token (the llama.cpp loop's last piece, recorded beside the
-  model) and to the Stopped answer shown, during a long answer (max_tokens 1024), and during the
+  model) and to the Stopped answer shown, 1 s into a long answer, and during the
   prompt's evaluation (Esc as soon as the evidence shows, before the first token);
 - the server's RSS after `--turns` questions in one conversation (follow-ups: each is rewritten with
   the conversation so far, as a user's would be).
@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 from bench.context import DEFAULT_MODEL, Context, pick
 from bench.memory import _rss_now_mib
+from bench.report import progress
 from bench.servers import free_port
 from rag import desk as app
 from rag.core.config import PROJECT_ROOT
@@ -58,6 +59,7 @@ class TimedLLM:
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float, timeout_s: float = 180.0,
                **kw: Any) -> Iterator[Any]:
+        self.last_piece = 0.0
         for item in self.inner.stream(messages, max_tokens, temperature, timeout_s, **kw):
             if not isinstance(item, Usage):
                 self.last_piece = time.perf_counter()
@@ -83,13 +85,15 @@ def _stop(page: Any, llm: TimedLLM, during_prompt: bool) -> dict[str, float]:
     page.press("#rag-question textarea", "Enter")
     page.wait_for_selector("#rag-chat .rag-evidence", timeout=WAIT_MS)
     if not during_prompt:
-        page.wait_for_selector("#rag-chat .rag-streaming >> text=/\\w{3}/", timeout=WAIT_MS)
+        page.wait_for_function(FIRST_TOKEN_JS, arg=page.locator("#rag-chat .rag-timing").count(), timeout=WAIT_MS)
         time.sleep(1.0)  # well into the answer
     t0 = time.perf_counter()
     page.keyboard.press("Escape")
     page.wait_for_selector("#rag-chat .rag-stopped-label", timeout=WAIT_MS)
     shown = time.perf_counter() - t0
-    return {"last_token": max(0.0, llm.last_piece - t0), "loop_end": llm.ended - t0, "shown": shown}
+    time.sleep(0.5)  # the loop's end is recorded after the Stopped answer may already show
+    return {"last_token": llm.last_piece - t0 if llm.last_piece else None, "loop_end": llm.ended - t0,
+            "shown": shown}
 
 
 def measure(model: str, turns: int, n_questions: int) -> list[tuple[str, str, str]]:
@@ -98,7 +102,7 @@ def measure(model: str, turns: int, n_questions: int) -> list[tuple[str, str, st
     from rag.web import chat as ui
 
     ctx = Context(quick=False, tmp=Path(tempfile.mkdtemp(prefix="chat-timing-")))
-    s = ctx.settings(model=model, max_tokens=1024)
+    s = ctx.settings(model=model)  # the default answer cap (256 tokens): ~15 s of the default model, time to stop it
     index = app.open_index(s)
     ingest([PROJECT_ROOT / "seeds"], index.store, index.embedder, chunk_tokens=s.chunk_tokens,
            chunk_overlap=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6))
@@ -113,7 +117,8 @@ def measure(model: str, turns: int, n_questions: int) -> list[tuple[str, str, st
             page.wait_for_selector("#rag-question textarea", timeout=WAIT_MS)
             _ask(page, "warm-up: who mediated the talks?")  # loads the model and the BM25 index
             times = []
-            for case in pick(ctx.question_cases(), n_questions):
+            for i, case in enumerate(pick(ctx.question_cases(), n_questions)):
+                progress(f"chat timing: question {i + 1}/{n_questions} {case.id}")
                 _new_chat(page)
                 times.append(_ask(page, case.question))
             for key, label in (("evidence", "Enter → evidence shown"), ("first", "Enter → first token shown"),
@@ -121,15 +126,18 @@ def measure(model: str, turns: int, n_questions: int) -> list[tuple[str, str, st
                 xs = [t[key] for t in times]
                 rows.append((label, f"{statistics.median(xs):.2f} s", f"max {max(xs):.2f} s, n={len(xs)}"))
             for during_prompt in (False, True):
+                progress(f"chat timing: Esc {'during the prompt' if during_prompt else 'mid-answer'}")
                 _new_chat(page)
                 st = _stop(page, llm, during_prompt)
                 where = "while reading the prompt" if during_prompt else "mid-answer"
-                rows.append((f"Esc {where} → model's last token", f"{st['last_token']:.2f} s",
+                last = "no token" if st["last_token"] is None else f"{st['last_token']:.2f} s"
+                rows.append((f"Esc {where} → model's last token", last,
                              f"loop ended {st['loop_end']:.2f} s, Stopped shown {st['shown']:.2f} s"))
             _new_chat(page)
             rss0 = _rss_now_mib()
             cases = ctx.question_cases()
             for i in range(turns):
+                progress(f"chat timing: turn {i + 1}/{turns} of one conversation")
                 _ask(page, cases[i % len(cases)].question)
             rows.append((f"server RSS after {turns} turns in one conversation", f"{_rss_now_mib():.0f} MiB",
                          f"{rss0:.0f} MiB before them"))
