@@ -173,7 +173,8 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
         ids = {r.doc_id for r in shown}
         keep = [d for d in selected or [] if d in ids]
         choices = _doc_choices(shown)
-        return (_doc_rows(shown, stories), gr.update(choices=choices, value=keep), gr.update(choices=choices, value=None),
+        return (_doc_rows(shown, stories), gr.update(choices=choices, value=keep),
+                gr.update(choices=choices, value=None),
                 gr.update(choices=_story_choices(stories), value=story_ if story_ in known else ""))
 
     def upload(paths: list | None, progress: gr.Progress = gr.Progress()) -> dict[str, Any]:

@@ -28,8 +28,9 @@ def answer_markdown(a: Mapping[str, Any], docs: Mapping[str, DocRecord], heading
     cited = [c for c in a.get("citations") or [] if c.get("verified")]
     if cited:
         lines += ["**Quotes**", ""]
-        lines += [f"- [{c['n']}] \"{md_escape(str(c.get('quote', '')).strip())}\" — {_source(c['doc_id'], c.get('title'), docs)}"
-                  for c in cited]
+        for c in cited:
+            quote = md_escape(str(c.get("quote", "")).strip())
+            lines.append(f"- [{c['n']}] \"{quote}\" — {_source(c['doc_id'], c.get('title'), docs)}")
         lines.append("")
     ids = list(dict.fromkeys(s["doc_id"] for s in a.get("sources") or []))
     if ids:

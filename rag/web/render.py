@@ -31,7 +31,8 @@ CSS = """
 .rag-passage { font-size: 0.9em; margin: 4px 0 0 0; }
 .rag-passage mark { background: #fde68a; color: inherit; padding: 0 2px; }
 .rag-notice, .rag-timing, .rag-checked { font-size: 0.8em; color: #6b7280; margin-top: 6px; }
-.rag-evidence { font-size: 0.85em; color: #475569; border-left: 3px solid #93c5fd; padding: 2px 8px; margin-bottom: 6px; }
+.rag-evidence { font-size: 0.85em; color: #475569; border-left: 3px solid #93c5fd; padding: 2px 8px;
+                margin-bottom: 6px; }
 .rag-evidence ol { margin: 2px 0 0 1.2em; padding: 0; }
 .rag-stopped-label { display: inline-block; font-size: 0.75em; font-weight: 600; padding: 0 6px; margin-right: 6px;
                      border-radius: 8px; background: #fee2e2; color: #991b1b; border: 1px solid #f87171; }
