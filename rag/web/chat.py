@@ -39,8 +39,12 @@ log = logging.getLogger(__name__)
 INDEX = "index"  # concurrency group: one index write at a time (MODEL: one generation at a time)
 
 
+STORY_CHARS = 32  # a story's label in the Documents table: its full name is in the Story list above
+
+
 def _doc_rows(docs: list[DocRecord], stories: list[Story]) -> list[list[Any]]:
-    label = {d: s.label for s in stories for d in s.doc_ids}
+    label = {d: s.label if len(s.label) <= STORY_CHARS else s.label[: STORY_CHARS - 1].rstrip() + "…"
+             for s in stories for d in s.doc_ids}
     return [[r.title, r.publisher or "", r.date or "", label.get(r.doc_id, "")] for r in docs]
 
 
@@ -151,7 +155,7 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
     doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
     table = gr.Dataframe(headers=["Title", "Outlet", "Date", "Story"], interactive=False,
                          datatype=["str", "str", "str", "str"], wrap=True, elem_id="rag-docs",
-                         column_widths=["44%", "20%", "16%", "20%"])
+                         column_widths=["40%", "20%", "16%", "24%"])
     with gr.Accordion("Add articles", open=False):
         files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath", label="Files")
         add = gr.Button("Add to index")

@@ -37,7 +37,8 @@ CSS = """
 .rag-stopped-label { display: inline-block; font-size: 0.75em; font-weight: 600; padding: 0 6px; margin-right: 6px;
                      border-radius: 8px; background: #fee2e2; color: #991b1b; border: 1px solid #f87171; }
 :focus-visible { outline: 3px solid #2563eb !important; outline-offset: 2px; }
-#rag-docs td, #rag-docs th { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+#rag-docs td, #rag-docs th, #rag-docs td *, #rag-docs th * { word-break: keep-all !important;
+  overflow-wrap: normal !important; hyphens: none; }
 #rag-chat-col { flex-grow: 3 !important; }
 @media (max-width: 640px) {
   #rag-layout { flex-direction: column; }
