@@ -93,7 +93,8 @@ def test_settings_in_one_browser_leave_another_alone(browser):
         a.click("text=Settings (this browser only)")
         k = a.locator("#rag-k input[type=number]")
         k.fill("1")
-        k.press("Enter")
+        k.press("Tab")
+        a.wait_for_function("document.querySelector('#rag-k input[type=range]').value === '1'", timeout=10_000)
         for page in (a, b):
             _ask(page, QUESTION)
         for page in (a, b):
