@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from rag.answer import ask as asking
-from rag.answer.ask import Done, Token
+from rag.answer.ask import Done, Evidence, Token
 from rag.answer.assistant import Assistant
 from rag.backends import models
 from rag.backends.chroma import Store, is_read_only, open_client
 from rag.backends.embed import Embedder
+from rag.backends.llm import Interruptible
 from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
 from rag.briefing.render import render_markdown
@@ -128,12 +129,14 @@ class NewsDesk:
                 self._index = self._index_factory(self._settings)
             return self._index
 
-    def assistant(self) -> Assistant:
+    def assistant(self, cancel: threading.Event | None = None) -> Assistant:
+        """The pipelines' view of the desk; with `cancel`, its generations end when the event is set."""
         index = self.index
         with self._lock:
             if self._llm is None:
                 self._llm = self._llm_factory(self._settings)
-            return Assistant(self._settings, index, self._llm, Prompts(self._settings.prompts_dir))
+            llm = Interruptible(self._llm, cancel) if cancel is not None else self._llm
+            return Assistant(self._settings, index, llm, Prompts(self._settings.prompts_dir))
 
     def check_model(self) -> None:
         """Fail now, not after other work, when the configured chat model is unknown or not pulled."""
@@ -239,9 +242,11 @@ class NewsDesk:
     # questions ---------------------------------------------------------------------------------
     def ask_stream(self, question: str, history: Sequence[tuple[str, str]] = (),
                    doc_ids: Sequence[str] | str | None = None, k: Any = None, temperature: float | None = None,
-                   max_tokens: Any = None, story: str | None = None, as_of: Any = None) -> Iterator[Token | Done]:
-        """The model's text as Token events, then one Done with the verified Answer; `as_of` (a date) is
-        what "last week" is relative to (default: the newest article's date).
+                   max_tokens: Any = None, story: str | None = None, as_of: Any = None,
+                   cancel: threading.Event | None = None) -> Iterator[Evidence | Token | Done]:
+        """The sources to be read (Evidence), the model's text as Token events, then one Done with the
+        verified Answer; `as_of` (a date) is what "last week" is relative to (default: the newest
+        article's date); setting `cancel` stops the model (Done then holds the part written so far).
 
         `story` restricts retrieval to that story's articles (and to `doc_ids` among them, when both are given)."""
         asking.clean_question(question, self._settings.max_question_chars)  # fail fast, before loading a model
@@ -254,7 +259,7 @@ class NewsDesk:
             ids = [d for d in ids if d in members] if ids else list(members)
             if not ids:
                 raise UnknownSourceError(f"none of the chosen articles is in story '{story}'")
-        return asking.ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k_,
+        return asking.ask_stream(self.assistant(cancel), question, history=history, doc_ids=ids, k=k_,
                                  temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None,
                                  as_of=day)
 
@@ -291,14 +296,16 @@ class NewsDesk:
 
     # briefs ------------------------------------------------------------------------------------
     def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
-              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None) -> Brief:
-        """A cited briefing on the named articles (all when none), or on those about `topic`."""
+              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> Brief:
+        """A cited briefing on the named articles (all when none), or on those about `topic`; setting
+        `cancel` ends it (`Stopped`) within one model call."""
         words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
         self.check_model()
         docs = self._require_documents()
         ids = self.check_ids(doc_ids)
         chosen = {d: docs[d] for d in ids} if ids else docs
-        return briefing.brief(self.assistant(), chosen, topic=topic, words=words_, progress=progress)
+        return briefing.brief(self.assistant(cancel), chosen, topic=topic, words=words_, progress=progress)
 
     def summarize(self, doc_id: str) -> digests.Digest:
         """One article's cited digest: key facts with their supporting sentences."""

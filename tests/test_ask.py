@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.answer.ask import Done, Token, ask, ask_stream, clean_question
+from rag.answer.ask import Done, Evidence, Token, ask, ask_stream, clean_question
 from rag.core.errors import EmptyIndexError, QuestionError
 from rag.retrieval.context import build_sources, fence, render
 from rag.retrieval.retrieve import retrieve
@@ -19,6 +19,7 @@ def test_the_whole_path_streams_then_verifies(tiny_assistant):
     assert isinstance(events[-1], Done) and len(tokens) >= 2
     answer = events[-1].answer
     assert answer.hits and any(h.chunk.doc_id == DOC_003 for h in answer.hits[:3])
+    assert isinstance(events[0], Evidence) and events[0].sources == answer.sources  # before any token
     shown = {s.n: s for s in answer.sources}
     for c in answer.citations:  # every citation points at a source that was shown to the model
         assert c.n in shown and shown[c.n].doc_id == c.doc_id and c.chunk_id in shown[c.n].chunk_ids

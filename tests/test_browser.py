@@ -47,7 +47,7 @@ def test_answer_shows_a_source_card_with_the_quote_highlighted(chat_url: str):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(chat_url)
-            page.wait_for_selector("#rag-docs >> text=Atlantis harbour", timeout=30_000)  # the hostile title, as text
+            page.locator("#rag-docs >> text=Atlantis harbour >> visible=true").first.wait_for(timeout=30_000)  # the hostile title, as text
             page.fill("#rag-question textarea", QUESTION)
             page.click("#rag-ask")
             page.wait_for_selector("#rag-chat .rag-timing", timeout=300_000)  # the verified answer is in
@@ -74,10 +74,10 @@ def test_choosing_a_story_shows_only_its_articles(chat_url: str):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(chat_url)
-            page.wait_for_selector("#rag-docs >> text=Atlantis harbour", timeout=30_000)
+            page.locator("#rag-docs >> text=Atlantis harbour >> visible=true").first.wait_for(timeout=30_000)
             page.click("#rag-story input")
             page.click("li[role=option]:has-text('3 articles')")  # the seeds' story; Atlantis is a story of its own
-            page.wait_for_selector("#rag-docs >> text=Atlantis harbour", state="detached", timeout=30_000)
+            page.locator("#rag-docs >> text=Atlantis harbour").first.wait_for(state="detached", timeout=30_000)
             assert len(page.query_selector_all("#rag-filter input[type=checkbox]")) == 3
         finally:
             browser.close()

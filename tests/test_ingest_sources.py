@@ -169,7 +169,7 @@ def test_an_unreadable_folder_is_reported_and_the_rest_ingested(index, tmp_path,
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files and folders")
 def test_chmod_000_paths_are_reported_per_path(index, tmp_path):
-    ok = _write(tmp_path / "h" / "ok.txt", "Sears deal\n\n" + STORY)
+    _write(tmp_path / "h" / "ok.txt", "Sears deal\n\n" + STORY)
     bad = _write(tmp_path / "h2" / "bad.txt", "EU vote\n\n" + OTHER)
     locked = _write(tmp_path / "h" / "locked" / "x.txt", "EU vote\n\n" + OTHER).parent
     bad.chmod(0), locked.chmod(0)

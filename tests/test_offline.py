@@ -109,7 +109,7 @@ try:
             break
         except httpx.HTTPError:
             time.sleep(0.5)
-    event = httpx.post(f"{base}/call/ask", json={"data": ["Who was the US special envoy?", None, 3, None]},
+    event = httpx.post(f"{base}/call/ask", json={"data": ["Who was the US special envoy?", None, 3, None, None, None, None]},
                        timeout=60).json()["event_id"]
     stream = httpx.get(f"{base}/call/ask/{event}", timeout=300).text
     print("ANSWERED" if "event: complete" in stream else "NO ANSWER " + stream[-500:])

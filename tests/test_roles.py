@@ -3,8 +3,8 @@ the role and the asked organisation, a past role, a pronoun, rarity, and the re-
 from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
-from rag.retrieval.roles import BARE, evidence, focus_words, role_holder
 from rag.retrieval.rerank import RerankWeights, features
+from rag.retrieval.roles import BARE, evidence, focus_words, role_holder
 
 CEO = "Who is the CEO of Lego in 2021?"
 

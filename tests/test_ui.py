@@ -174,7 +174,7 @@ def test_model_work_shares_one_queue_slot(served):
     demo = served[0]
     model_fns = [f for f in demo.fns.values() if f.api_name in ("ask", "ask_stream", "brief")
                  or getattr(f.fn, "__name__", "") in ("respond", "switch", "run_brief")]
-    assert len(model_fns) >= 6  # three endpoints, the chat's Ask and Enter, the brief button, the model switch
+    assert len(model_fns) >= 6  # three endpoints, the chat's Ask and Enter, the brief button
     assert {f.concurrency_id for f in model_fns} == {"model"}
     assert all(f.concurrency_limit in (1, "default") for f in model_fns)
     assert demo._queue.default_concurrency_limit == 1

@@ -2,7 +2,9 @@
 
 The one code path behind `rag ask`, the chat and `rag eval`. The system, not the model, decides to
 abstain: when retrieval finds nothing relevant enough, when the model says the sources do not
-answer, or when most of its sentences are not supported by the sources they cite.
+answer, or when most of its sentences are not supported by the sources they cite. The stream
+says what the answer will be drawn from (`Evidence`) before the model's first token; a generation
+the user stopped ends with the part written so far, verified as far as it goes (`Answer.stopped`).
 """
 from __future__ import annotations
 
@@ -38,6 +40,12 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The sources the model is about to read (sent before its first token)."""
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 
@@ -64,8 +72,9 @@ def ask(a: Assistant, question: str, **kwargs: object) -> Answer:
 
 def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] = (),
                doc_ids: Sequence[str] | None = None, k: int | None = None, temperature: float | None = None,
-               max_tokens: int | None = None, as_of: date | None = None) -> Iterator[Token | Done]:
-    """Stream the model's text as Token events, then one Done with the verified Answer.
+               max_tokens: int | None = None, as_of: date | None = None) -> Iterator[Evidence | Token | Done]:
+    """Stream the sources to be read (Evidence), the model's text as Token events, then one Done with
+    the verified Answer.
 
     A period or outlet the question names limits retrieval (`rag.retrieval.scope`; "last week" is
     resolved against `as_of`, else the newest article's date); an answer drawn from such a scope opens
@@ -95,6 +104,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
         yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
         return
+    yield Evidence(tuple(sources))
     messages = [{"role": "system", "content": system},
                 {"role": "user", "content": a.prompts.render("answer_user", sources=render(sources, a.prompts),
                                                              question=standalone)}]
@@ -112,6 +122,9 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     timings = Timings(retrieve_ms, ttft, (time.perf_counter() - t0) * 1000, prompt_tokens, stats.completion_tokens)
     if stats.truncated == "timeout":
         notice = _join([notice, f"generation stopped after {s.gen_timeout_s:g} s (the time limit)"])
+    if stats.truncated == "stopped":
+        yield Done(partial(standalone, "".join(parts), hits, sources, notice, timings))
+        return
     yield Done(dated(a, decide(a, standalone, "".join(parts), hits, sources, notice, timings), sc, docs))
 
 
@@ -203,6 +216,17 @@ def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: 
     if v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:  # no supported sentence fills the asked slot
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
+
+
+def partial(question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source], notice: str | None,
+            timings: Timings) -> Answer:
+    """What the model wrote before the user stopped it, each sentence verified (no abstention rule:
+    the user sees how far it got, unsupported sentences marked)."""
+    if not raw.strip():
+        return Answer(question, "", False, (), tuple(hits), tuple(sources), (), timings, notice, raw, stopped=True)
+    v = cite.verify(raw, sources, question)
+    return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice,
+                  raw, stopped=True)
 
 
 def abstain(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source], notice: str | None,

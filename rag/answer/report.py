@@ -24,4 +24,5 @@ def answer_json(a: Answer) -> dict[str, Any]:
                     for h in a.hits],
         "timings": asdict(a.timings),
         "notice": a.notice,
+        "stopped": a.stopped,
     }

@@ -1,10 +1,15 @@
-"""What every chat backend shares: counting a conversation's tokens and collecting a whole reply.
+"""What every chat backend shares: counting a conversation's tokens, collecting a whole reply, and
+ending generations on request (`Interruptible`, the chat's Stop).
 
 The backends themselves are `rag.backends.llamacpp` (in process) and `rag.backends.remote` (an
 OpenAI-compatible server); both implement `rag.core.ports.ChatModel`.
 """
 from __future__ import annotations
 
+import threading
+from typing import Iterator
+
+from rag.core.errors import Stopped
 from rag.core.ports import ChatModel
 from rag.core.types import Completion, Usage
 
@@ -27,3 +32,34 @@ def complete(llm: ChatModel, messages: list[dict], max_tokens: int, temperature:
         else:
             parts.append(item)
     return Completion("".join(parts), usage)
+
+
+class Interruptible:
+    """A ChatModel whose generations end once `cancel` is set: the one running stops (the backend's
+    own stop when it has one, `cancellable`: llama.cpp mid-prompt, an HTTP stream closed; else between
+    pieces) and ends with `Usage(truncated="stopped")`; any later one raises `Stopped`, so a pipeline
+    of several generations (a brief, a rewrite then an answer) ends at once."""
+
+    def __init__(self, llm: ChatModel, cancel: threading.Event):
+        self.llm, self.cancel = llm, cancel
+        self.name, self.n_ctx = llm.name, llm.n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        return self.llm.count_tokens(text)
+
+    def stream(self, messages: list[dict], max_tokens: int, temperature: float,
+               timeout_s: float = 180.0) -> Iterator[str | Usage]:
+        if self.cancel.is_set():
+            raise Stopped("stopped")
+        own = {"cancel": self.cancel} if getattr(self.llm, "cancellable", False) else {}
+        pieces = self.llm.stream(messages, max_tokens, temperature, timeout_s, **own)
+        count = 0
+        try:
+            for item in pieces:
+                if not isinstance(item, Usage) and self.cancel.is_set():
+                    yield Usage(0, count, "stopped")
+                    return
+                count += not isinstance(item, Usage)
+                yield item
+        finally:
+            pieces.close()  # type: ignore[attr-defined]  # a generator: closing it ends the backend's loop

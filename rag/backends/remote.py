@@ -1,6 +1,7 @@
 """A chat model behind an OpenAI-compatible server (llama-cpp-python's server, llama-server, vLLM).
 
-Streams chat completions over HTTP with time-outs, and retries with backoff until the first byte
+Streams chat completions over HTTP with time-outs (and stops, closing the stream, when its `cancel`
+event is set, checked at each line the server sends), and retries with backoff until the first byte
 of a stream arrives (never after: a half-streamed answer is not silently restarted). Counts tokens
 with the server's tokenize endpoint when it has one, else with a stated conservative estimate.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from typing import Iterator
 
@@ -30,6 +32,7 @@ class RemoteLLM:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=5.0))
         self._tokenize_url: str | None | bool = False  # False: not probed yet; None: none available
+        self.cancellable = True  # stream() takes `cancel`
 
     def count_tokens(self, text: str) -> int:
         if self._tokenize_url is False:
@@ -56,13 +59,18 @@ class RemoteLLM:
         return None
 
     def stream(self, messages: list[dict], max_tokens: int, temperature: float,
-               timeout_s: float = 180.0) -> Iterator[str | Usage]:
+               timeout_s: float = 180.0, cancel: threading.Event | None = None) -> Iterator[str | Usage]:
         """Text pieces, then one `Usage` (prompt tokens as the server reports them, when it does)."""
         body = {"model": self.name, "messages": messages, "max_tokens": max_tokens, "temperature": temperature,
                 "stream": True, "seed": 0}
         deadline = time.monotonic() + timeout_s
         completion_tokens, prompt_tokens, truncated = 0, 0, None
-        for line in self._lines(body):
+        lines = self._lines(body)
+        for line in lines:
+            if cancel is not None and cancel.is_set():
+                truncated = "stopped"
+                lines.close()  # leaves the `with` around the response: the HTTP stream is closed
+                break
             if time.monotonic() > deadline:
                 truncated = "timeout"
                 break

@@ -39,7 +39,7 @@ def generate(a: Assistant, messages: list[dict], max_tokens: int, max_lines: int
                 return "\n".join(lines), True, False  # whole lines only
     finally:
         getattr(stream, "close", lambda: None)()
-    return "".join(parts), usage.truncated is None, usage.truncated == "timeout"
+    return "".join(parts), usage.truncated is None, usage.truncated in ("timeout", "stopped")  # neither is cached
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,10 @@ class LLMError(RagError):
     """Generation failed (in-process model or remote server)."""
 
 
+class Stopped(RagError):
+    """The user stopped a generation (the chat's Stop button, Esc or the /stop endpoint)."""
+
+
 class EvalFileError(RagError):
     """A question file is malformed."""
 

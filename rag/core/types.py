@@ -144,6 +144,7 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     notice: str | None = None  # e.g. "question truncated to 2000 characters"
     raw: str = ""  # the model's own text before verification (for debugging and eval reports)
+    stopped: bool = False  # the user stopped the generation: `answer` is the part verified so far
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    truncated: str | None = None  # "max_tokens" | "timeout" when generation was cut
+    truncated: str | None = None  # "max_tokens" | "timeout" | "stopped" (by the user) when generation was cut
 
 
 @dataclass(frozen=True)

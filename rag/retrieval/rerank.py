@@ -26,8 +26,8 @@ import numpy as np
 from rag.core.types import Hit
 from rag.retrieval.answer_type import answer_type, holds_answer
 from rag.retrieval.constraints import Constraints, entity_coverage, name_words, parse, satisfies
-from rag.retrieval.roles import evidence, focus_words
 from rag.retrieval.lexical import tokens
+from rag.retrieval.roles import evidence, focus_words
 from rag.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,12 @@
-"""The Gradio chat (`rag chat`): streamed, verified answers with sources; documents; briefings.
+"""The Gradio chat (`rag chat`): the app's layout, the Brief tab, the Documents panel, the named API.
 
 `build_app(desk)` builds the Blocks over a `NewsDesk`, which loads the index and the chat model
 lazily (on first use) and does every operation; `launch(...)` binds 127.0.0.1 by default and
 refuses a non-loopback address without a password. Handlers are plain functions; RagError reaches
-the user as `gr.Error`. Rendering lives in rag.web.render.
-Named API endpoints (gradio_client): /ask /ask_stream /sources /stories /upload /remove /brief /eval;
-the Eval tab and /eval live in rag.web.eval_tab.
+the user as `gr.Error`. The Chat tab (evidence first, stop, conversations, export) lives in
+rag.web.chat_tab, rendering in rag.web.render and rag.web.export.
+Named API endpoints (gradio_client): /ask /ask_stream /stop /export /sources /stories /upload /remove
+/brief /eval; the Eval tab and /eval live in rag.web.eval_tab.
 """
 from __future__ import annotations
 
@@ -21,23 +22,30 @@ from typing import Any, Callable, Iterator
 import gradio as gr
 import httpx
 
-from rag.answer.ask import Done, Token
+from rag.answer.ask import Done, Evidence, Token
 from rag.answer.report import answer_json
 from rag.briefing.brief import BRIEF_WORDS
 from rag.briefing.render import render_markdown as render_brief
 from rag.core.errors import ConfigError, RagError
 from rag.core.types import DocRecord, Story
-from rag.desk import UPLOAD_TYPES, NewsDesk
+from rag.desk import UPLOAD_TYPES, NewsDesk, check_date
 from rag.web import render
+from rag.web.chat_tab import ESC_JS, MODEL, Stops, chat_tab
 from rag.web.eval_tab import eval_api, eval_tab
+from rag.web.export import conversation_markdown
 
 log = logging.getLogger(__name__)
 
-MODEL, INDEX = "model", "index"  # concurrency groups: one generation at a time; one index write at a time
+INDEX = "index"  # concurrency group: one index write at a time (MODEL: one generation at a time)
 
 
-def _doc_rows(docs: list[DocRecord]) -> list[list[Any]]:
-    return [[r.title, r.publisher or "", r.date or "", r.n_chunks, r.doc_id] for r in docs]
+STORY_CHARS = 32  # a story's label in the Documents table: its full name is in the Story list above
+
+
+def _doc_rows(docs: list[DocRecord], stories: list[Story]) -> list[list[Any]]:
+    label = {d: s.label if len(s.label) <= STORY_CHARS else s.label[: STORY_CHARS - 1].rstrip() + "…"
+             for s in stories for d in s.doc_ids}
+    return [[r.title, r.publisher or "", r.date or "", label.get(r.doc_id, "")] for r in docs]
 
 
 def _doc_choices(docs: list[DocRecord]) -> list[tuple[str, str]]:
@@ -78,99 +86,47 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def build_app(b: NewsDesk) -> gr.Blocks:
     """The chat app over the desk; nothing is loaded until the first request needs it."""
+    stops = Stops()
     with gr.Blocks(title="rag — news assistant", analytics_enabled=False) as demo:
-        _api(b)  # first, so the named endpoints get their names before the UI events take them
+        _api(b, stops)  # first, so the named endpoints get their names before the UI events take them
         gr.Markdown("## News assistant\nAnswers come only from your articles; every citation is checked.")
-        with gr.Row():
-            with gr.Column(scale=3):
+        with gr.Row(elem_id="rag-layout"):
+            with gr.Column(scale=3, min_width=340, elem_id="rag-chat-col"):
                 with gr.Tab("Chat"):
-                    chat = _chat_tab(b)
+                    chat = chat_tab(b, stops)
                 with gr.Tab("Brief"):
-                    brief_tab = _brief_tab(b)
+                    brief_tab = _brief_tab(b, stops)
                 with gr.Tab("Eval", elem_id="rag-eval-tab"):
                     eval_tab(b, _guard)  # its own concurrency group: questions keep flowing during an eval
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, min_width=300):
                 docs = _documents_panel(b)
         chat["run"](docs["filter"], docs["story"])
         brief_tab["run"](docs["filter"])
         demo.load(docs["refresh"], docs["inputs"], docs["outputs"], api_visibility="private", queue=False)
+        demo.load(chat["restore"], chat["store"], [chat["bot"], chat["past"]], api_visibility="private",
+                  queue=False)
     demo.queue(default_concurrency_limit=1, api_open=False)  # one generation at a time; others see their place
     return demo
 
 
-def _chat_tab(b: NewsDesk) -> dict[str, Any]:
-    s = b.settings
-    bot = gr.Chatbot(label="Chat", height=520, latex_delimiters=[], feedback_options=None,
-                     elem_id="rag-chat", placeholder="Ask a question about your articles.")
-    pairs = gr.State([])
-    question = gr.Textbox(label="Question", placeholder="e.g. Who mediated the talks?", lines=1, max_lines=6,
-                          elem_id="rag-question")
-    with gr.Row():
-        send = gr.Button("Ask", variant="primary", elem_id="rag-ask")
-        clear = gr.Button("Clear", elem_id="rag-clear")
-    with gr.Accordion("Settings", open=False):
-        presets = [p.name for p, _ in b.presets() if p.kind == "chat"]
-        model = gr.Dropdown(sorted(set(presets) | {s.model}), value=s.model, label="Model preset")
-        model_status = gr.Markdown(f"Model **{render.md_escape(s.model)}** loads on the first question.")
-        k = gr.Slider(1, 20, value=s.k, step=1, label="Passages to retrieve (k)")
-        temperature = gr.Slider(0.0, 1.5, value=s.temperature, step=0.05, label="Temperature")
-        max_tokens = gr.Slider(16, 1024, value=s.max_tokens, step=16, label="Max answer tokens")
-
-    def respond(message: str, shown: list, history: list, doc_ids: list, k_: float, temp: float,
-                max_tok: float, story: str | None = None) -> Iterator[tuple[list, list, str]]:
-        try:
-            events = b.ask_stream(message, [tuple(p) for p in history], doc_ids, k_, temp, max_tok, story or None)
-        except RagError as e:
-            raise user_error(str(e)) from None
-        shown = shown + [{"role": "user", "content": render.user_html(message, s.max_question_chars)},
-                         {"role": "assistant", "content": render.streaming_html("")}]
-        text = ""
-        try:
-            for event in events:
-                if isinstance(event, Token):
-                    text += event.text
-                    shown[-1] = {"role": "assistant", "content": render.streaming_html(text)}
-                    yield shown, history, ""
-                elif isinstance(event, Done):
-                    a = event.answer
-                    shown[-1] = {"role": "assistant",
-                                 "content": render.answer_html(a, b.documents(), b.settings.min_relevance)}
-                    yield shown, history + [(message[: s.max_question_chars], a.answer)], ""
-        except RagError as e:
-            shown[-1] = {"role": "assistant", "content": render.error_html(str(e))}
-            yield shown, history, ""
-
-    def switch(name: str) -> tuple[str, Any]:
-        try:
-            t0 = time.perf_counter()
-            b.switch_model(name)
-            return f"Model **{render.md_escape(name)}** loaded in {time.perf_counter() - t0:.1f} s.", gr.update()
-        except RagError as e:
-            return f"Could not load **{render.md_escape(name)}**: {render.md_escape(str(e))}", gr.update(
-                value=b.settings.model)
-
-    model.input(switch, model, [model_status, model], concurrency_id=MODEL, api_visibility="private")
-    clear.click(lambda: ([], []), None, [bot, pairs], queue=False, api_visibility="private")
-
-    def wire(doc_filter: gr.CheckboxGroup, story: gr.Dropdown) -> None:
-        for trigger in (send.click, question.submit):
-            trigger(respond, [question, bot, pairs, doc_filter, k, temperature, max_tokens, story], [bot, pairs, question],
-                    concurrency_id=MODEL, api_visibility="private", show_progress_on=[bot])
-    return {"run": wire}
-
-
-def _brief_tab(b: NewsDesk) -> dict[str, Any]:
+def _brief_tab(b: NewsDesk, stops: Stops) -> dict[str, Any]:
     gr.Markdown("A briefing over the articles selected in the Documents panel (all when none), "
                 "or about a topic.")
     topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. the nuclear talks")
     words = gr.Slider(100, 1000, value=BRIEF_WORDS, step=50, label="Length (words)")
-    go = gr.Button("Write briefing", variant="primary")
+    with gr.Row():
+        go = gr.Button("Write briefing", variant="primary")
+        halt = gr.Button("Stop", variant="stop", elem_id="rag-brief-stop")
     out = gr.Markdown(sanitize_html=True)
     download = gr.File(label="Download (.md)")
 
-    def run_brief(topic_: str, doc_ids: list, words_: float, progress: gr.Progress = gr.Progress()
-                  ) -> tuple[str, str]:
-        md = render_brief(b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress)))
+    def run_brief(topic_: str, doc_ids: list, words_: float, request: gr.Request,
+                  progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+        with stops.scope(request.session_hash if request else None) as cancel:
+            brief = b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress), cancel=cancel)
+            if cancel.is_set():  # stopped during its last model call: what it wrote is not a whole brief
+                raise user_error("the briefing was stopped")
+        md = render_brief(brief)
         path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
         path.write_text(md, encoding="utf-8")
         return md, str(path)  # already escaped (rag.text.mdsafe) by render_markdown
@@ -178,20 +134,28 @@ def _brief_tab(b: NewsDesk) -> dict[str, Any]:
     def wire(doc_filter: gr.CheckboxGroup) -> None:
         go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
                  api_visibility="private")
+    def stop_mine(request: gr.Request) -> None:
+        stops.stop(request.session_hash if request else None)
+
+    halt.click(stop_mine, None, None, concurrency_limit=None, api_visibility="private")
     return {"run": wire}
 
 
 def _documents_panel(b: NewsDesk) -> dict[str, Any]:
     gr.Markdown("### Documents")
     with gr.Row():
-        publisher = gr.Textbox(label="Publisher", placeholder="e.g. BBC", elem_id="rag-publisher", scale=1)
-        title_word = gr.Textbox(label="Word in title", placeholder="e.g. talks", elem_id="rag-title", scale=1)
+        publisher = gr.Textbox(label="Outlet", placeholder="e.g. BBC", elem_id="rag-publisher", scale=1, min_width=120)
+        title_word = gr.Textbox(label="Word in title", placeholder="e.g. talks", elem_id="rag-title", scale=1,
+                                min_width=120)
+    with gr.Row():
+        since = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2025-04-01", elem_id="rag-from", min_width=120)
+        until = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2025-04-30", elem_id="rag-to", min_width=120)
     story = gr.Dropdown([("All articles", "")], value="", label="Story (the chat uses only its articles)",
                         elem_id="rag-story")
     doc_filter = gr.CheckboxGroup([], label="Only use these articles (none ticked: all)", elem_id="rag-filter")
-    table = gr.Dataframe(headers=["title", "publisher", "date", "chunks", "doc id"], interactive=False,
-                         datatype=["str", "str", "str", "number", "str"], wrap=True, elem_id="rag-docs",
-                         column_widths=["45%", "17%", "13%", "10%", "15%"])
+    table = gr.Dataframe(headers=["Title", "Outlet", "Date", "Story"], interactive=False,
+                         datatype=["str", "str", "str", "str"], wrap=True, elem_id="rag-docs",
+                         column_widths=["40%", "20%", "16%", "24%"])
     with gr.Accordion("Add articles", open=False):
         files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), type="filepath", label="Files")
         add = gr.Button("Add to index")
@@ -201,9 +165,11 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
     status = gr.Markdown()
     report = gr.JSON(visible=False)
 
-    def refresh(selected: list | None = None, publisher_: str = "", title_: str = "", story_: str | None = ""
-                ) -> tuple[list, Any, Any, Any]:
-        shown = b.sources(publisher=publisher_ or None, title=title_ or None)
+    def refresh(selected: list | None = None, publisher_: str = "", title_: str = "", story_: str | None = "",
+                since_: str = "", until_: str = "") -> tuple[list, Any, Any, Any]:
+        lo, hi = check_date(since_, "From"), check_date(until_, "To")
+        shown = [r for r in b.sources(publisher=publisher_ or None, title=title_ or None)
+                 if (not lo or (r.date or "") >= lo) and (not hi or (r.date and r.date[:10] <= hi))]
         stories = b.stories(publisher=publisher_ or None)
         known = {s.story_id: s for s in stories}
         if story_ and story_ in known:  # the table and the ticks show the chosen story's articles only
@@ -211,7 +177,8 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
         ids = {r.doc_id for r in shown}
         keep = [d for d in selected or [] if d in ids]
         choices = _doc_choices(shown)
-        return (_doc_rows(shown), gr.update(choices=choices, value=keep), gr.update(choices=choices, value=None),
+        return (_doc_rows(shown, stories), gr.update(choices=choices, value=keep),
+                gr.update(choices=choices, value=None),
                 gr.update(choices=_story_choices(stories), value=story_ if story_ in known else ""))
 
     def upload(paths: list | None, progress: gr.Progress = gr.Progress()) -> dict[str, Any]:
@@ -224,41 +191,64 @@ def _documents_panel(b: NewsDesk) -> dict[str, Any]:
             raise user_error("choose an article to remove")
         return f"Removed `{render.md_escape(b.remove(doc_id))}`."
 
-    outputs, inputs = [table, doc_filter, victim, story], [doc_filter, publisher, title_word, story]
+    outputs, inputs = [table, doc_filter, victim, story], [doc_filter, publisher, title_word, story, since, until]
     add.click(_guard(upload), files, report, api_name="upload", concurrency_id=INDEX, show_progress_on=[status]
               ).success(lambda r: (render.report_markdown(r or {}), None), report, [status, files],
                         api_visibility="private"
               ).then(refresh, inputs, outputs, api_visibility="private")
     drop.click(_guard(remove), victim, status, concurrency_id=INDEX, api_visibility="private"
                ).then(refresh, inputs, outputs, api_visibility="private")
-    for box in (publisher, title_word):
+    for box in (publisher, title_word, since, until):
         box.submit(_guard(refresh), inputs, outputs, api_visibility="private", queue=False)
     story.input(_guard(refresh), inputs, outputs, api_visibility="private", queue=False)
     return {"filter": doc_filter, "story": story, "refresh": _guard(refresh), "inputs": inputs, "outputs": outputs}
 
 
-def _api(b: NewsDesk) -> None:
+def _api(b: NewsDesk, stops: Stops) -> None:
     """The named endpoints for gradio_client (see the module docstring)."""
 
     def ask(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
-            story: str | None = None, as_of: str | None = None) -> dict[str, Any]:
+            story: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
+            as_of: str | None = None, request: gr.Request = None) -> dict[str, Any]:  # type: ignore[assignment]
         """Answer a question (only from one story's articles when `story` is given; "last week" before
-        `as_of`, a date, when given); the JSON of `rag ask --json`."""
-        return answer_json(b.ask(question, doc_ids=doc_ids, k=k, story=story or None, as_of=as_of or None))
+        `as_of`, a date, when given); the JSON of `rag ask --json`. `/stop` from the same client ends it
+        early (the answer then has "stopped": true)."""
+        with stops.scope(request.session_hash if request else None) as cancel:
+            return answer_json(b.ask(question, doc_ids=doc_ids, k=k, story=story or None, temperature=temperature,
+                                     max_tokens=max_tokens, as_of=as_of or None, cancel=cancel))
 
     def ask_stream(question: str, doc_ids: list[str] | str | None = None, k: int | None = None,
-                   story: str | None = None, as_of: str | None = None) -> Iterator[dict[str, Any]]:
-        """Stream {"text": raw text so far, "done": false}, then {"text": verified, "done": true, "answer": {...}}."""
+                   story: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
+                   as_of: str | None = None, request: gr.Request = None) -> Iterator[dict[str, Any]]:  # type: ignore[assignment]
+        """Stream {"text": "", "done": false, "evidence": [the sources to be read]}, then {"text": raw text so far,
+        "done": false}, then {"text": verified, "done": true, "answer": {...}}. `/stop` from the same client ends it."""
         text = ""
-        try:
-            for event in b.ask_stream(question, doc_ids=doc_ids, k=k, story=story or None, as_of=as_of or None):
-                if isinstance(event, Token):
-                    text += event.text
-                    yield {"text": text, "done": False}
-                elif isinstance(event, Done):
-                    yield {"text": event.answer.answer, "done": True, "answer": answer_json(event.answer)}
-        except RagError as e:
-            raise user_error(str(e)) from None
+        with stops.scope(request.session_hash if request else None) as cancel:
+            try:
+                for event in b.ask_stream(question, doc_ids=doc_ids, k=k, story=story or None, temperature=temperature,
+                                          max_tokens=max_tokens, as_of=as_of or None, cancel=cancel):
+                    if isinstance(event, Evidence):
+                        yield {"text": "", "done": False, "evidence": [
+                            {"doc_id": x.doc_id, "title": x.title, "publisher": x.publisher, "date": x.date}
+                            for x in event.sources]}
+                    elif isinstance(event, Token):
+                        text += event.text
+                        yield {"text": text, "done": False}
+                    elif isinstance(event, Done):
+                        yield {"text": event.answer.answer, "done": True, "answer": answer_json(event.answer)}
+            except RagError as e:
+                raise user_error(str(e)) from None
+
+    def stop(request: gr.Request = None) -> dict[str, Any]:  # type: ignore[assignment]
+        """Stop this client's running /ask, /ask_stream or /brief (its session); {"stopped": how many}."""
+        return {"stopped": stops.stop(request.session_hash if request else None)}
+
+    def export(answers: list[dict[str, Any]] | dict[str, Any], title: str | None = None) -> str:
+        """Answers (the JSON of /ask, one or a list) as one Markdown document with quotes and sources."""
+        items = [answers] if isinstance(answers, dict) else list(answers or [])
+        if not all(isinstance(a, dict) and "question" in a for a in items):
+            raise user_error("export takes the answers /ask returned: a list of objects with a \"question\"")
+        return conversation_markdown(items, b.documents(), title or "Conversation")
 
     def sources(publisher: str | None = None, title: str | None = None) -> list[dict[str, Any]]:
         """The indexed articles, as `rag sources --json [--publisher P] [--title WORD]`."""
@@ -272,12 +262,16 @@ def _api(b: NewsDesk) -> None:
         """Remove an article by doc id."""
         return {"removed": b.remove(doc_id)}
 
-    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS) -> str:
-        """A briefing on the given articles (all when none) or a topic, as Markdown."""
-        return render_brief(b.brief(topic or None, doc_ids, words))
+    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS,
+              request: gr.Request = None) -> str:  # type: ignore[assignment]
+        """A briefing on the given articles (all when none) or a topic, as Markdown; `/stop` ends it (an error)."""
+        with stops.scope(request.session_hash if request else None) as cancel:
+            return render_brief(b.brief(topic or None, doc_ids, words, cancel=cancel))
 
     gr.api(_guard(ask), api_name="ask", concurrency_id=MODEL)
     gr.api(ask_stream, api_name="ask_stream", concurrency_id=MODEL)
+    gr.api(stop, api_name="stop", concurrency_limit=None)  # never waits behind the generation it stops
+    gr.api(_guard(export), api_name="export", concurrency_limit=None)
     gr.api(_guard(sources), api_name="sources", concurrency_limit=None)
     gr.api(_guard(stories), api_name="stories", concurrency_id=INDEX)
     gr.api(_guard(remove), api_name="remove", concurrency_id=INDEX)
@@ -331,7 +325,7 @@ def launch(desk: NewsDesk, host: str = "127.0.0.1", port: int = 7860, auth: tupl
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=prevent_thread_lock,
                     quiet=quiet, ssr_mode=False, show_error=True, max_file_size=desk.max_bytes,
-                    theme=theme, css=render.CSS, inbrowser=False, mcp_server=False)
+                    theme=theme, css=render.CSS, js=ESC_JS, inbrowser=False, mcp_server=False)
     except (OSError, httpx.HTTPError) as e:
         raise ConfigError(f"cannot serve on {host}:{port}: {e}") from None
     return demo

@@ -1,4 +1,5 @@
-"""HTML for the chat: a verified answer with its markers, sources panel, badges and timing line.
+"""HTML for the chat: the evidence shown while the model reads, a verified answer with its markers,
+"checked: k of n" line, sources panel, badges and timing line, and the Stopped label.
 
 Pure functions from our dataclasses to strings; no Gradio, no I/O. Every piece of text that came
 from an article, a file name or the model is HTML-escaped here, and the output never contains a
@@ -29,7 +30,23 @@ CSS = """
 .rag-source-meta { font-size: 0.85em; color: #6b7280; }
 .rag-passage { font-size: 0.9em; margin: 4px 0 0 0; }
 .rag-passage mark { background: #fde68a; color: inherit; padding: 0 2px; }
-.rag-notice, .rag-timing { font-size: 0.8em; color: #6b7280; margin-top: 6px; }
+.rag-notice, .rag-timing, .rag-checked { font-size: 0.8em; color: #6b7280; margin-top: 6px; }
+.rag-evidence { font-size: 0.85em; color: #475569; border-left: 3px solid #93c5fd; padding: 2px 8px;
+                margin-bottom: 6px; }
+.rag-evidence ol { margin: 2px 0 0 1.2em; padding: 0; }
+.rag-stopped-label { display: inline-block; font-size: 0.75em; font-weight: 600; padding: 0 6px; margin-right: 6px;
+                     border-radius: 8px; background: #fee2e2; color: #991b1b; border: 1px solid #f87171; }
+:focus-visible { outline: 3px solid #2563eb !important; outline-offset: 2px; }
+#rag-docs td, #rag-docs th, #rag-docs td *, #rag-docs th * { word-break: keep-all !important;
+  overflow-wrap: normal !important; hyphens: none; }
+#rag-chat-col { flex-grow: 3 !important; }
+@media (max-width: 640px) {
+  #rag-layout { flex-direction: column; }
+  #rag-layout > div { min-width: 0 !important; width: 100% !important; max-width: 100% !important; }
+  #rag-layout .row { flex-wrap: wrap !important; }
+  #rag-layout .row > * { min-width: min(140px, 100%) !important; }
+  #rag-chat { height: 60vh !important; }
+}
 """
 
 
@@ -44,9 +61,20 @@ def user_html(question: str, limit: int) -> str:
     return f'<div class="rag-question">{esc(shown)}</div>'
 
 
-def streaming_html(text: str) -> str:
-    """The model's raw text while it streams, before verification."""
-    return f'<div class="rag-answer rag-streaming">{esc(text)}<span class="rag-cursor">▍</span></div>'
+def evidence_html(sources: Sequence[Source]) -> str:
+    """What the answer will be drawn from: each source's title, outlet and date (shown before the first token)."""
+    items = "".join(f"<li>{esc(s.title)}{_meta(s.publisher, s.date)}</li>" for s in sources)
+    return f'<div class="rag-evidence">Reading {len(sources)} article{"s" * (len(sources) != 1)}:<ol>{items}</ol></div>'
+
+
+def _meta(*parts: str | None) -> str:
+    shown = " · ".join(esc(p) for p in parts if p)
+    return f' <span class="rag-source-meta">— {shown}</span>' if shown else ""
+
+
+def streaming_html(text: str, evidence: str = "") -> str:
+    """The model's raw text while it streams, before verification, under the evidence it reads."""
+    return f'{evidence}<div class="rag-answer rag-streaming">{esc(text)}<span class="rag-cursor">▍</span></div>'
 
 
 def error_html(message: str) -> str:
@@ -113,7 +141,7 @@ def closest_card(a: Answer, docs: Mapping[str, DocRecord], min_relevance: float)
 
 def timing_html(a: Answer) -> str:
     t = a.timings
-    parts = [f"retrieval {t.retrieve_ms:.0f} ms"]
+    parts = [f"{len(a.hits)} passage{'s' * (len(a.hits) != 1)}", f"retrieval {t.retrieve_ms:.0f} ms"]
     if t.completion_tokens:
         gen_s = max(t.total_ms - t.ttft_ms, 1.0) / 1000
         rate = max(t.completion_tokens - 1, 1) / gen_s
@@ -123,10 +151,20 @@ def timing_html(a: Answer) -> str:
     return f'<div class="rag-timing">{" · ".join(parts)}</div>'
 
 
+def checked_html(a: Answer) -> str:
+    """"checked: k of n sentences supported" (nothing for an abstention or an empty stopped answer)."""
+    if not a.sentences:
+        return ""
+    k = sum(s.supported for s in a.sentences)
+    return f'<div class="rag-checked">checked: {k} of {len(a.sentences)} sentences supported</div>'
+
+
 def answer_html(a: Answer, docs: Mapping[str, DocRecord] | None = None, min_relevance: float = 0.0) -> str:
     """The whole chat message for a finished answer."""
     docs = docs or {}
     notice = f'<div class="rag-notice">Note: {esc(a.notice)}</div>' if a.notice else ""
+    if a.stopped:
+        return _stopped_html(a) + notice + timing_html(a)
     if a.abstained:
         body = (f'<div class="rag-answer rag-abstain"><span class="rag-abstain-label">Not in the articles</span>'
                 f"{esc(a.answer)}</div>")
@@ -135,7 +173,25 @@ def answer_html(a: Answer, docs: Mapping[str, DocRecord] | None = None, min_rele
     by_n = {s.n: s for s in a.sources}
     cards = [citation_card(c, by_n.get(c.n)) for c in a.citations if c.verified]
     panel = _panel(f"Sources ({len(cards)})", cards) if cards else ""
-    return f'<div class="rag-answer">{sentences}</div>' + notice + panel + timing_html(a)
+    return f'<div class="rag-answer">{sentences}</div>' + checked_html(a) + notice + panel + timing_html(a)
+
+
+def _stopped_html(a: Answer) -> str:
+    """A stopped answer: the label, the part written so far with each sentence verified, its sources."""
+    label = '<span class="rag-stopped-label">Stopped</span>'
+    if not a.sentences:
+        return f'<div class="rag-answer rag-stopped">{label}stopped before the answer began.</div>'
+    body = " ".join(_sentence(s) for s in a.sentences)
+    by_n = {s.n: s for s in a.sources}
+    cards = [citation_card(c, by_n.get(c.n)) for c in a.citations if c.verified]
+    panel = _panel(f"Sources ({len(cards)})", cards) if cards else ""
+    return f'<div class="rag-answer rag-stopped">{label}{body}</div>' + checked_html(a) + panel
+
+
+def stopped_early_html(evidence: str = "") -> str:
+    """Stopped before the model began (during the rewrite of a follow-up, or while it read the sources)."""
+    return f'{evidence}<div class="rag-answer rag-stopped"><span class="rag-stopped-label">Stopped</span>' \
+           'stopped before the answer began.</div>'
 
 
 def report_markdown(report: Mapping[str, Any]) -> str:
