@@ -26,15 +26,18 @@ from rag.backends.chroma import Store, is_read_only, open_client
 from rag.backends.embed import Embedder
 from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
+from rag.briefing import front
+from rag.briefing import since as since_
 from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import ConfigError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
+from rag.core.errors import ConfigError, DateError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
 from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
-from rag.core.types import Answer, Brief, DocRecord, Hit, Story
+from rag.core.types import Answer, Brief, DocRecord, FrontPage, Hit, Story
 from rag.evaluation.cases import Suite, load_suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
+from rag.ingest import dates
 from rag.ingest.pipeline import IngestReport, ingest
 from rag.retrieval import story_index
 from rag.retrieval.retrieve import Index, retrieve
@@ -282,14 +285,52 @@ class NewsDesk:
 
     # briefs ------------------------------------------------------------------------------------
     def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
-              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None) -> Brief:
-        """A cited briefing on the named articles (all when none), or on those about `topic`."""
+              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None, story: str | None = None,
+              since: str | None = None) -> Brief:
+        """A cited briefing on the named articles (all when none), on a story's, or on those about
+        `topic`; with `since`, the articles dated on or after it lead and older ones are background."""
         words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
+        day = check_date(since, "since")
+        self.check_model()
+        chosen, story_id = self._brief_docs(doc_ids, story, day)
+        return briefing.brief(self.assistant(), chosen, topic=topic, words=words_, progress=progress, since=day,
+                              story=story_id)
+
+    def briefing(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
+                 words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None, story: str | None = None,
+                 since: str | None = None) -> Brief | FrontPage:
+        """`brief`, except that with no selection (no topic, ids or story) on a corpus of several
+        stories it is a front page: the largest and newest stories, one section each."""
+        if topic or parse_ids(doc_ids) or (story or "").strip():
+            return self.brief(topic, doc_ids, words, progress, story, since)
+        words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
+        day = check_date(since, "since")
         self.check_model()
         docs = self._require_documents()
+        every = self.stories()
+        if len(every) < 2:
+            return self.brief(None, None, words_, progress, None, day)
+        chosen = front.choose(every, docs, day)
+        if not chosen:
+            raise since_.nothing_new(day or "", docs, "")
+        return front.front_page(self.assistant(), chosen, docs, words_, progress, day)
+
+    def _brief_docs(self, doc_ids: Sequence[str] | str | None, story: str | None,
+                    since: str | None) -> tuple[dict[str, DocRecord], str | None]:
+        """The articles a brief covers (checked), and the story id when one was named."""
+        docs = self._require_documents()
         ids = self.check_ids(doc_ids)
+        story_id = None
+        if story and story.strip():
+            s = self.story(story)
+            story_id, members = s.story_id, set(s.doc_ids)
+            ids = [d for d in ids if d in members] if ids else [d for d in s.doc_ids if d in docs]
+            if not ids:
+                raise UnknownSourceError(f"none of the chosen articles is in story '{story_id}'")
         chosen = {d: docs[d] for d in ids} if ids else docs
-        return briefing.brief(self.assistant(), chosen, topic=topic, words=words_, progress=progress)
+        if since and not any(since_.is_new(r, since) for r in chosen.values()):
+            raise since_.nothing_new(since, chosen, f" of story '{story_id}'" if story_id else "")
+        return chosen, story_id
 
     def summarize(self, doc_id: str) -> digests.Digest:
         """One article's cited digest: key facts with their supporting sentences."""
@@ -389,15 +430,18 @@ def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
     return dest
 
 
+DATE_FORMS = "2004-11-17, 17 November 2004, November 17, 2004 or Wed, 17 Nov 2004"
+
+
 def check_date(value: str | None, what: str) -> str | None:
-    """An ISO date (YYYY-MM-DD) as given, or None; anything else is a ConfigError."""
+    """A date in one of DATE_FORMS as ISO (YYYY-MM-DD), or None; anything else is a DateError."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ConfigError(f"{what} must be a date like 2004-11-17, got {text!r}") from None
+    day, _ = dates.from_metadata(text, today=date.max)
+    if day is None or not re.search(r"\d", text):
+        raise DateError(f"{what} must be a date such as {DATE_FORMS}; got {text[:40]!r}")
+    return day
 
 
 def safe_name(name: str) -> str:
