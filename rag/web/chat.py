@@ -24,9 +24,10 @@ import httpx
 from rag.answer.ask import Done, Token
 from rag.answer.report import answer_json
 from rag.briefing.brief import BRIEF_WORDS
+from rag.briefing.render import render_front_page
 from rag.briefing.render import render_markdown as render_brief
 from rag.core.errors import ConfigError, RagError
-from rag.core.types import DocRecord, Story
+from rag.core.types import Brief, DocRecord, FrontPage, Story
 from rag.desk import UPLOAD_TYPES, NewsDesk
 from rag.web import render
 from rag.web.eval_tab import eval_api, eval_tab
@@ -92,7 +93,7 @@ def build_app(b: NewsDesk) -> gr.Blocks:
             with gr.Column(scale=2):
                 docs = _documents_panel(b)
         chat["run"](docs["filter"], docs["story"])
-        brief_tab["run"](docs["filter"])
+        brief_tab["run"](docs["filter"], docs["story"])
         demo.load(docs["refresh"], docs["inputs"], docs["outputs"], api_visibility="private", queue=False)
     demo.queue(default_concurrency_limit=1, api_open=False)  # one generation at a time; others see their place
     return demo
@@ -160,25 +161,33 @@ def _chat_tab(b: NewsDesk) -> dict[str, Any]:
 
 
 def _brief_tab(b: NewsDesk) -> dict[str, Any]:
-    gr.Markdown("A briefing over the articles selected in the Documents panel (all when none), "
-                "or about a topic.")
+    gr.Markdown("A briefing on the story chosen in the Documents panel's Story list, or over the articles "
+                "ticked there, or about a topic; with none of them on several stories, a front page. "
+                "\"Since\" leads with what is new after a date.")
     topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. the nuclear talks")
+    since = gr.Textbox(label="Since (optional)", placeholder="e.g. 2004-11-15", elem_id="rag-brief-since")
     words = gr.Slider(100, 1000, value=BRIEF_WORDS, step=50, label="Length (words)")
-    go = gr.Button("Write briefing", variant="primary")
-    out = gr.Markdown(sanitize_html=True)
+    go = gr.Button("Write briefing", variant="primary", elem_id="rag-brief-go")
+    out = gr.Markdown(sanitize_html=True, elem_id="rag-brief-out")
     download = gr.File(label="Download (.md)")
 
-    def run_brief(topic_: str, doc_ids: list, words_: float, progress: gr.Progress = gr.Progress()
-                  ) -> tuple[str, str]:
-        md = render_brief(b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress)))
+    def run_brief(topic_: str, doc_ids: list, words_: float, story: str | None = None, since_: str | None = None,
+                  progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+        md = render_any(b.briefing((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress),
+                                   story=story or None, since=(since_ or "").strip() or None))
         path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
-        path.write_text(md, encoding="utf-8")
-        return md, str(path)  # already escaped (rag.text.mdsafe) by render_markdown
+        path.write_text(md, encoding="utf-8")  # the same Markdown: citations and the sources list
+        return md, str(path)  # already escaped (rag.text.mdsafe) by the renderers
 
-    def wire(doc_filter: gr.CheckboxGroup) -> None:
-        go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
+    def wire(doc_filter: gr.CheckboxGroup, story: gr.Dropdown) -> None:
+        go.click(_guard(run_brief), [topic, doc_filter, words, story, since], [out, download], concurrency_id=MODEL,
                  api_visibility="private")
     return {"run": wire}
+
+
+def render_any(x: Brief | FrontPage) -> str:
+    """A brief or a front page as (escaped) Markdown."""
+    return render_front_page(x) if isinstance(x, FrontPage) else render_brief(x)
 
 
 def _documents_panel(b: NewsDesk) -> dict[str, Any]:
@@ -271,9 +280,10 @@ def _api(b: NewsDesk) -> None:
         """Remove an article by doc id."""
         return {"removed": b.remove(doc_id)}
 
-    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS) -> str:
-        """A briefing on the given articles (all when none) or a topic, as Markdown."""
-        return render_brief(b.brief(topic or None, doc_ids, words))
+    def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS,
+              story: str | None = None, since: str | None = None) -> str:
+        """A briefing on the given articles, a story or a topic (a front page when none), as Markdown."""
+        return render_any(b.briefing(topic or None, doc_ids, words, story=story or None, since=since or None))
 
     gr.api(_guard(ask), api_name="ask", concurrency_id=MODEL)
     gr.api(ask_stream, api_name="ask_stream", concurrency_id=MODEL)
