@@ -247,12 +247,7 @@ class NewsDesk:
         asking.clean_question(question, self._settings.max_question_chars)  # fail fast, before loading a model
         self.check_model()
         self._require_documents()
-        ids, k_ = self.check_ids(doc_ids), check_k(k)
-        if story:
-            members = self.story(story).doc_ids
-            ids = [d for d in ids if d in members] if ids else list(members)
-            if not ids:
-                raise UnknownSourceError(f"none of the chosen articles is in story '{story}'")
+        (ids, _), k_ = self._in_story(self.check_ids(doc_ids), story), check_k(k)
         return asking.ask_stream(self.assistant(), question, history=history, doc_ids=ids, k=k_,
                                  temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None)
 
@@ -274,6 +269,16 @@ class NewsDesk:
         day = check_date(since, "since")
         return [s for s in story_index.read(self.index.store)
                 if (day is None or (s.last is not None and s.last >= day)) and covered_by(publisher, s.outlets)]
+
+    def _in_story(self, ids: list[str] | None, story: str | None) -> tuple[list[str] | None, str | None]:
+        """(`ids` narrowed to the story's articles, all of them when no ids; the story id), or (ids, None)."""
+        if not (story or "").strip():
+            return ids, None
+        s = self.story(story or "")
+        ids = [d for d in ids if d in s.doc_ids] if ids else list(s.doc_ids)
+        if not ids:
+            raise UnknownSourceError(f"none of the chosen articles is in story '{s.story_id}'")
+        return ids, s.story_id
 
     def story(self, story_id: str) -> Story:
         """One story by id, else an error naming the nearest ids."""
@@ -319,14 +324,7 @@ class NewsDesk:
                     since: str | None) -> tuple[dict[str, DocRecord], str | None]:
         """The articles a brief covers (checked), and the story id when one was named."""
         docs = self._require_documents()
-        ids = self.check_ids(doc_ids)
-        story_id = None
-        if story and story.strip():
-            s = self.story(story)
-            story_id, members = s.story_id, set(s.doc_ids)
-            ids = [d for d in ids if d in members] if ids else [d for d in s.doc_ids if d in docs]
-            if not ids:
-                raise UnknownSourceError(f"none of the chosen articles is in story '{story_id}'")
+        ids, story_id = self._in_story(self.check_ids(doc_ids), story)
         chosen = {d: docs[d] for d in ids} if ids else docs
         if since and not any(since_.is_new(r, since) for r in chosen.values()):
             raise since_.nothing_new(since, chosen, f" of story '{story_id}'" if story_id else "")
