@@ -48,6 +48,8 @@ ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds n
 KEY_POINTS, PEOPLE, AGREE, SAID, OPEN, SUMMARY = 6, 2, 4, 6, 4, 3
 ONLY_SLOTS = 3  # facts that only one story reports, considered for "where the sources differ"
 MODEL_TOKENS = 160
+SAME_AS_SUMMARY = 0.8  # a key point the summary already says (word overlap) is not shown twice: at 250 words a
+# repeated point costs the room of another (the fallback summary is the first key points verbatim)
 BRIEF_WORDS = 500  # about one page
 
 
@@ -84,11 +86,12 @@ def brief(a: Assistant, docs: dict[str, DocRecord] | None = None, topic: str | N
     open_ = _open(lead, ctx)
     tick(len(docs) + 1, total, "writing the summary")
     headline, summary = _summarise(a, topic, key, open_, ctx)
+    outlets, firsts = coverage(ctx, key)
+    key = tuple(p for p in key if not any(overlap(p.text, x.text) > SAME_AS_SUMMARY for x in summary)) or key
     differ = conflicts(lead, a.index.embedder, ctx) + only(points, ctx)
     said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id,
                       sources[ctx.number[d.doc_id] - 1].outlet) for d in lead for q in d.quotes)[:SAID]
     events, undated = timeline(digests, ctx)
-    outlets, firsts = coverage(ctx, key)
     earlier = since_.background(older, moved, ctx) if since else ()
     tick(total, total, "done")
     return fit_words(Brief(headline, topic, summary, key, agree, differ, said, open_, sources, events, undated,
