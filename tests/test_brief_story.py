@@ -119,6 +119,7 @@ def test_who_reported_first_needs_an_earlier_date_and_ties_name_nobody():
 def test_dates_in_sentences_are_stated_or_resolved_against_the_publication_date():
     assert in_sentence("Talks began on Thursday in Muscat.", "2004-11-13") == ("2004-11-11", "relative", "on Thursday")
     assert in_sentence("They will meet again on Thursday.", "2004-11-13")[0] == "2004-11-18"
+    assert in_sentence("He was to meet officials Sunday.", "2004-11-13")[0] == "2004-11-14"  # future in the past
     assert in_sentence("He spoke on Saturday.", "2004-11-13")[0] == "2004-11-13"  # the day itself
     assert in_sentence("He resigned yesterday.", "2004-11-13")[:2] == ("2004-11-12", "relative")
     assert in_sentence("On 12 November 2004 the bridge opened.", None) == ("2004-11-12", "stated", "12 November 2004")

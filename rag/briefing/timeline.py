@@ -36,7 +36,9 @@ def timeline(digests: Sequence[Digest], ctx: Ctx) -> tuple[tuple[Event, ...], tu
         own = [_event(f.text, f.quote, date, d.doc_id, ctx) for f in d.facts]
         own += [_event(s, s, None, d.doc_id, ctx) for _, _, s in body_sentences(ctx.texts[d.doc_id], d.title)
                 if len(s.split()) <= MAX_WORDS and not any(s in f.quote for f in d.facts)]  # stated dates only
-        own = [e for e in own if e is not None]
+        # a sentence stating the publication date itself is a dateline, not an event
+        own = [e for e in own if e is not None and not (e.basis == "stated" and e.date == date and e.point.text
+                                                         not in {f.text for f in d.facts})]
         if date and not own and d.facts and supported(d.facts[0].text, d.doc_id, ctx):
             own = [Event(date, "published", "", make(d.facts[0].text, [d.doc_id], ctx))]
         for e in own:

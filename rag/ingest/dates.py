@@ -157,8 +157,8 @@ def _with_year(m: re.Match[str], years: set[int], today: date | None) -> date | 
 # dates inside a sentence, for a timeline ---------------------------------------------------------
 _RELATIVE = re.compile(r"\b(?:(?P<pre>on|last|this|next|since|by|until)\s+)?(?P<wd>monday|tuesday|wednesday|thursday|"
                        r"friday|saturday|sunday)\b|\b(?P<rel>yesterday|today|tomorrow)\b", re.IGNORECASE)
-_FUTURE = re.compile(r"\b(?:will|shall|is to|are to|is due|are due|is expected|are expected|plans? to|"
-                     r"scheduled|next)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|shall|would|(?:is|are|was|were) (?:to|due|expected|set|scheduled)|plans? to|"
+                     r"planned to|scheduled|next)\b", re.IGNORECASE)
 _SHIFT = {"yesterday": -1, "today": 0, "tomorrow": 1}
 
 
