@@ -27,15 +27,18 @@ from rag.backends.embed import Embedder
 from rag.backends.llm import Interruptible
 from rag.briefing import brief as briefing
 from rag.briefing import digest as digests
+from rag.briefing import front
+from rag.briefing import since as since_
 from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import ConfigError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
+from rag.core.errors import ConfigError, DateError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
 from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
-from rag.core.types import Answer, Brief, DocRecord, Hit, Story
+from rag.core.types import Answer, Brief, DocRecord, FrontPage, Hit, Story
 from rag.evaluation.cases import Suite, load_suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
+from rag.ingest import dates
 from rag.ingest.pipeline import IngestReport, ingest
 from rag.retrieval import scope as scoping
 from rag.retrieval import story_index
@@ -253,12 +256,7 @@ class NewsDesk:
         day = parse_as_of(as_of)
         self.check_model()
         self._require_documents()
-        ids, k_ = self.check_ids(doc_ids), check_k(k)
-        if story:
-            members = self.story(story).doc_ids
-            ids = [d for d in ids if d in members] if ids else list(members)
-            if not ids:
-                raise UnknownSourceError(f"none of the chosen articles is in story '{story}'")
+        (ids, _), k_ = self._in_story(self.check_ids(doc_ids), story), check_k(k)
         return asking.ask_stream(self.assistant(cancel), question, history=history, doc_ids=ids, k=k_,
                                  temperature=temperature, max_tokens=int(max_tokens) if max_tokens else None,
                                  as_of=day)
@@ -286,6 +284,16 @@ class NewsDesk:
         return [s for s in story_index.read(self.index.store)
                 if (day is None or (s.last is not None and s.last >= day)) and covered_by(publisher, s.outlets)]
 
+    def _in_story(self, ids: list[str] | None, story: str | None) -> tuple[list[str] | None, str | None]:
+        """(`ids` narrowed to the story's articles, all of them when no ids; the story id), or (ids, None)."""
+        if not (story or "").strip():
+            return ids, None
+        s = self.story(story or "")
+        ids = [d for d in ids if d in s.doc_ids] if ids else list(s.doc_ids)
+        if not ids:
+            raise UnknownSourceError(f"none of the chosen articles is in story '{s.story_id}'")
+        return ids, s.story_id
+
     def story(self, story_id: str) -> Story:
         """One story by id, else an error naming the nearest ids."""
         every = {s.story_id: s for s in story_index.read(self.index.store)}
@@ -296,16 +304,46 @@ class NewsDesk:
 
     # briefs ------------------------------------------------------------------------------------
     def brief(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
-              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None,
-              cancel: threading.Event | None = None) -> Brief:
-        """A cited briefing on the named articles (all when none), or on those about `topic`; setting
-        `cancel` ends it (`Stopped`) within one model call."""
+              words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None, story: str | None = None,
+              since: str | None = None, cancel: threading.Event | None = None) -> Brief:
+        """A cited briefing on the named articles (all when none), on a story's, or on those about
+        `topic`; with `since`, the articles dated on or after it lead and older ones are background;
+        setting `cancel` ends it (`Stopped`) within one model call."""
         words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
+        day = check_date(since, "since")
+        self.check_model()
+        chosen, story_id = self._brief_docs(doc_ids, story, day)
+        return briefing.brief(self.assistant(cancel), chosen, topic=topic, words=words_, progress=progress, since=day,
+                              story=story_id)
+
+    def briefing(self, topic: str | None = None, doc_ids: Sequence[str] | str | None = None,
+                 words: Any = briefing.BRIEF_WORDS, progress: Progress | None = None, story: str | None = None,
+                 since: str | None = None, cancel: threading.Event | None = None) -> Brief | FrontPage:
+        """`brief`, except that with no selection (no topic, ids or story) on a corpus of several
+        stories it is a front page: the largest and newest stories, one section each."""
+        if topic or parse_ids(doc_ids) or (story or "").strip():
+            return self.brief(topic, doc_ids, words, progress, story, since, cancel)
+        words_ = whole_number("words", words, *BRIEF_WORDS_RANGE)
+        day = check_date(since, "since")
         self.check_model()
         docs = self._require_documents()
-        ids = self.check_ids(doc_ids)
+        every = self.stories()
+        if len(every) < 2:
+            return self.brief(None, None, words_, progress, None, day, cancel)
+        chosen = front.choose(every, docs, day)
+        if not chosen:
+            raise since_.nothing_new(day or "", docs, "")
+        return front.front_page(self.assistant(cancel), chosen, docs, words_, progress, day)
+
+    def _brief_docs(self, doc_ids: Sequence[str] | str | None, story: str | None,
+                    since: str | None) -> tuple[dict[str, DocRecord], str | None]:
+        """The articles a brief covers (checked), and the story id when one was named."""
+        docs = self._require_documents()
+        ids, story_id = self._in_story(self.check_ids(doc_ids), story)
         chosen = {d: docs[d] for d in ids} if ids else docs
-        return briefing.brief(self.assistant(cancel), chosen, topic=topic, words=words_, progress=progress)
+        if since and not any(since_.is_new(r, since) for r in chosen.values()):
+            raise since_.nothing_new(since, chosen, f" of story '{story_id}'" if story_id else "")
+        return chosen, story_id
 
     def summarize(self, doc_id: str) -> digests.Digest:
         """One article's cited digest: key facts with their supporting sentences."""
@@ -408,15 +446,18 @@ def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
     return dest
 
 
+DATE_FORMS = "2004-11-17, 17 November 2004, November 17, 2004 or Wed, 17 Nov 2004"
+
+
 def check_date(value: str | None, what: str) -> str | None:
-    """An ISO date (YYYY-MM-DD) as given, or None; anything else is a ConfigError."""
+    """A date in one of DATE_FORMS as ISO (YYYY-MM-DD), or None; anything else is a DateError."""
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ConfigError(f"{what} must be a date like 2004-11-17, got {text!r}") from None
+    day, _ = dates.from_metadata(text, today=date.max)
+    if day is None or not re.search(r"\d", text):
+        raise DateError(f"{what} must be a date such as {DATE_FORMS}; got {text[:40]!r}")
+    return day
 
 
 def safe_name(name: str) -> str:

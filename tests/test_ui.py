@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -249,3 +250,23 @@ def test_stories_endpoint_and_asking_within_a_story(served):
         client.predict(QUESTION, None, 4, "nope", api_name="/ask")
     with pytest.raises(AppError, match="since must be a date"):
         client.predict("last week", None, api_name="/stories")
+
+
+def test_brief_endpoint_takes_a_story_and_a_since_date(served):
+    client = served[2]
+    with pytest.raises(AppError, match=r"no story 'nope'.*closest"):
+        client.predict(None, None, 200, "nope", None, api_name="/brief")
+    with pytest.raises(AppError, match="since must be a date such as 2004-11-17"):
+        client.predict(None, None, 200, None, "soon", api_name="/brief")
+    (story,) = client.predict(None, None, api_name="/stories")
+    with pytest.raises(AppError, match="nothing new since 2004-11-17: no article of story .* has a date"):
+        client.predict(None, None, 200, story["story"], "2004-11-17", api_name="/brief")  # the seeds are undated
+
+
+@pytest.mark.slow
+def test_brief_of_a_story_keeps_citations_and_sources(served):
+    client = served[2]
+    (story,) = client.predict(None, None, api_name="/stories")
+    md = client.predict(None, None, 150, story["story"], None, api_name="/brief")
+    assert md.startswith("#") and f"story: {story['story']}" in md and "## Sources" in md
+    assert re.search(r"\[\d\]", md.split("## Sources")[0])

@@ -25,12 +25,14 @@ import numpy as np
 from rag.answer import cite
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, count_messages
+from rag.briefing import since as since_
 from rag.briefing.contrast import clean as clean_side
 from rag.briefing.contrast import conflicts, only
 from rag.briefing.digest import Digest, digest
 from rag.briefing.evidence import Ctx, Group, make, names_in, score, stories, supported
 from rag.briefing.render import render_markdown
 from rag.briefing.replies import cached_reply
+from rag.briefing.timeline import coverage, timeline
 from rag.core.errors import QuestionError
 from rag.core.types import Brief, BriefSource, DocRecord, Point, Said, Source
 from rag.retrieval.retrieve import retrieve
@@ -46,13 +48,18 @@ ALSO_THRESHOLD = 0.9  # an article outside a group is cited only when it holds n
 KEY_POINTS, PEOPLE, AGREE, SAID, OPEN, SUMMARY = 6, 2, 4, 6, 4, 3
 ONLY_SLOTS = 3  # facts that only one story reports, considered for "where the sources differ"
 MODEL_TOKENS = 160
+SAME_AS_SUMMARY = 0.8  # a key point the summary already says (word overlap) is not shown twice: at 250 words a
+# repeated point costs the room of another (the fallback summary is the first key points verbatim)
 BRIEF_WORDS = 500  # about one page
 
 
 def brief(a: Assistant, docs: dict[str, DocRecord] | None = None, topic: str | None = None,
-          words: int = BRIEF_WORDS, progress: Progress | None = None) -> Brief:
+          words: int = BRIEF_WORDS, progress: Progress | None = None, since: str | None = None,
+          story: str | None = None) -> Brief:
     """Brief `docs` (default: every indexed article), or those of them about `topic`, in about `words`
-    words. The caller (rag.desk) has checked the selection: known ids, not empty."""
+    words. With `since` (ISO date), only articles dated on or after it lead; older ones are background
+    (rag.briefing.since). The caller (rag.desk) has checked the selection: known ids, not empty, and
+    with `since`, at least one article new."""
     docs = select_documents(a, topic, a.index.documents() if docs is None else docs)
     sources = tuple(BriefSource(n, d, r.title, r.publisher, r.date, Path(r.source_path).name)
                     for n, (d, r) in enumerate(docs.items(), 1))
@@ -64,20 +71,31 @@ def brief(a: Assistant, docs: dict[str, DocRecord] | None = None, topic: str | N
     tick(len(docs), total, "grouping facts")
     texts = {d: r.text or getattr(a.index.store.get_document(d), "text", "") for d, r in docs.items()}
     ctx = Ctx(texts, {s.doc_id: s.n for s in sources}, {d: r.cluster for d, r in docs.items()}, sources,
-               names_in(list(texts.values())))
-    groups = group_facts(digests, a.index.embedder, topic, ctx.story)
+               names_in(list(texts.values())), {d: r.date[:10] if r.date else None for d, r in docs.items()})
+    lead = [g for g in digests if since_.is_new(docs[g.doc_id], since)]
+    older = [g for g in digests if g not in lead]
+    groups = group_facts(lead, a.index.embedder, topic, ctx.story)
     points = [(g, p) for g in groups[: KEY_POINTS + AGREE + 3 * ONLY_SLOTS] if (p := _point(g, ctx))]
+    moved: list[Point] = []
+    if since:
+        kept, moved = since_.already_reported([p for _, p in points], [g.doc_id for g in older], ctx)
+        points = [(g, p) for g, p in points if p in kept]
     key = tuple(p for _, p in points[:KEY_POINTS])
-    key = key[:1] + _people(digests, key, ctx) + key[1:]
+    key = key[:1] + _people(lead, key, ctx) + key[1:]
     agree = tuple(p for _, p in points if stories(p, ctx) >= 2)[:AGREE]
-    open_ = _open(digests, ctx)
+    open_ = _open(lead, ctx)
     tick(len(docs) + 1, total, "writing the summary")
     headline, summary = _summarise(a, topic, key, open_, ctx)
-    differ = conflicts(digests, a.index.embedder, ctx) + only(points, ctx)
+    outlets, firsts = coverage(ctx, key)
+    key = tuple(p for p in key if not any(overlap(p.text, x.text) > SAME_AS_SUMMARY for x in summary)) or key
+    differ = conflicts(lead, a.index.embedder, ctx) + only(points, ctx)
     said = tuple(Said(q.speaker, q.said, q.sentence, ctx.number[d.doc_id], d.doc_id,
-                      sources[ctx.number[d.doc_id] - 1].outlet) for d in digests for q in d.quotes)[:SAID]
+                      sources[ctx.number[d.doc_id] - 1].outlet) for d in lead for q in d.quotes)[:SAID]
+    events, undated = timeline(digests, ctx)
+    earlier = since_.background(older, moved, ctx) if since else ()
     tick(total, total, "done")
-    return fit_words(Brief(headline, topic, summary, key, agree, differ, said, open_, sources), words)
+    return fit_words(Brief(headline, topic, summary, key, agree, differ, said, open_, sources, events, undated,
+                           outlets, firsts, earlier, since, story), words)
 
 
 def select_documents(a: Assistant, topic: str | None, docs: dict[str, DocRecord]) -> dict[str, DocRecord]:
@@ -223,9 +241,10 @@ def word_count(b: Brief) -> int:
     return len(re.findall(r"[A-Za-z0-9][\w'.-]*", strip_markers(render_markdown(b, with_sources=False, safe=False))))
 
 
-_TRIM = (("differ", 2), ("agree", 2), ("said", 3), ("open_questions", 2), ("key_points", 3), ("differ", 1),
-         ("agree", 1), ("said", 1), ("open_questions", 1), ("summary", 1), ("key_points", 1), ("differ", 0),
-         ("agree", 0), ("said", 0), ("open_questions", 0))
+_TRIM = (("differ", 2), ("agree", 2), ("said", 3), ("open_questions", 2), ("firsts", 1), ("timeline", 4),
+         ("earlier", 2), ("key_points", 3), ("differ", 1), ("agree", 1), ("said", 1), ("open_questions", 1),
+         ("timeline", 2), ("earlier", 1), ("summary", 1), ("key_points", 1), ("differ", 0), ("agree", 0),
+         ("said", 0), ("open_questions", 0), ("firsts", 0), ("timeline", 0), ("earlier", 0))
 
 
 def fit_words(b: Brief, words: int) -> Brief:
@@ -237,7 +256,8 @@ def fit_words(b: Brief, words: int) -> Brief:
 
 
 def _points(b: Brief) -> list[Point]:
-    return [*b.summary, *b.key_points, *b.agree, *(p for c in b.differ for p in c.sides), *b.open_questions]
+    return [*b.summary, *b.key_points, *b.earlier, *(e.point for e in b.timeline), *b.agree,
+            *(p for c in b.differ for p in c.sides), *b.open_questions]
 
 
 def cited_doc_ids(b: Brief) -> tuple[str, ...]:

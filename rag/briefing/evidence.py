@@ -6,7 +6,7 @@ Does not select articles, call the model or render anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from rag.answer import cite
@@ -29,6 +29,7 @@ class Ctx:
     story: dict[str, str]  # doc id -> story (near-duplicates share one)
     sources: tuple[BriefSource, ...]
     names: frozenset[str]  # words the articles capitalise mid-sentence and never write in lower case
+    dates: dict[str, str | None] = field(default_factory=dict)  # doc id -> ISO publication date (None: unknown)
 
 
 def names_in(texts: Sequence[str]) -> frozenset[str]:

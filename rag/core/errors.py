@@ -56,3 +56,11 @@ class EvalFileError(RagError):
 
 class UnknownSourceError(RagError):
     """A doc id the user named is not in the index."""
+
+
+class DateError(ConfigError):
+    """A date the user gave cannot be read."""
+
+
+class NothingNewError(RagError):
+    """No article is dated on or after the date asked for."""

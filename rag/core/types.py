@@ -225,6 +225,38 @@ class Said:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A timeline line: `date` (ISO) is the article's publication date (`basis` "published"), a date the
+    sentence states ("stated"), or a weekday or "yesterday" resolved against the publication date
+    ("relative"; `phrase` is the words it was resolved from)."""
+
+    date: str
+    basis: str
+    phrase: str
+    point: Point
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """Coverage, from the data: an outlet, the date it first reported the story (None: undated), its sources."""
+
+    name: str
+    first: str | None
+    cites: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class First:
+    """Who reported a key point first: the earliest dated source that supports it, and the later ones."""
+
+    point: str
+    outlet: str
+    date: str
+    cite: int
+    later: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Brief:
     headline: str
     topic: str | None
@@ -235,3 +267,18 @@ class Brief:
     said: tuple[Said, ...]
     open_questions: tuple[Point, ...]
     sources: tuple[BriefSource, ...]
+    timeline: tuple[Event, ...] = ()
+    undated: tuple[int, ...] = ()  # source numbers of the articles without a date (listed apart, never placed)
+    coverage: tuple[Outlet, ...] = ()
+    firsts: tuple[First, ...] = ()
+    earlier: tuple[Point, ...] = ()  # with `since`: background from articles before it ("Earlier: ...")
+    since: str | None = None
+    story: str | None = None
+
+
+@dataclass(frozen=True)
+class FrontPage:
+    """The largest or newest stories, one brief each (not one blended summary)."""
+
+    sections: tuple[tuple[Story, Brief], ...]
+    since: str | None = None

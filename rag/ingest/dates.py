@@ -152,3 +152,39 @@ def _with_year(m: re.Match[str], years: set[int], today: date | None) -> date | 
     if m.groupdict().get("wd"):
         options = [d for d in options if _weekday_ok(m, d)]
     return options[0] if len(options) == 1 else None
+
+
+# dates inside a sentence, for a timeline ---------------------------------------------------------
+_RELATIVE = re.compile(r"\b(?:(?P<pre>on|last|this|next|since|by|until)\s+)?(?P<wd>monday|tuesday|wednesday|thursday|"
+                       r"friday|saturday|sunday)\b|\b(?P<rel>yesterday|today|tomorrow)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|shall|would|(?:is|are|was|were) (?:to|due|expected|set|scheduled)|plans? to|"
+                     r"planned to|scheduled|next)\b", re.IGNORECASE)
+_SHIFT = {"yesterday": -1, "today": 0, "tomorrow": 1}
+
+
+def in_sentence(sentence: str, published: str | None, today: date | None = None) -> tuple[str, str, str] | None:
+    """(ISO date, basis, phrase) of the first date a sentence states: a full date ("stated"), or a
+    weekday, "yesterday", "today" or "tomorrow" resolved against the article's publication date
+    ("relative": the latest such weekday on or before it, or the next one after it when the sentence
+    speaks of the future). None when it states none, or only a relative one and `published` is unknown."""
+    stated = [(m.start(), d, m.group(0)) for p in _FULL for m in p.finditer(sentence)
+              if (p is not _FULL[3] or int(m.group("day")) > 12) and (d := _build(m)) is not None
+              and _weekday_ok(m, d) and d <= (today or date.today())]
+    if stated:
+        _, d, phrase = min(stated)
+        return d.isoformat(), "stated", phrase
+    try:
+        anchor = date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        anchor = None
+    m = _RELATIVE.search(sentence)
+    if anchor is None or m is None:
+        return None
+    if m.group("rel"):
+        day = anchor.toordinal() + _SHIFT[m.group("rel").lower()]
+    else:
+        wd = _WEEKDAYS[m.group("wd").lower()]
+        future = (m.group("pre") or "").lower() in ("next", "by", "until") or bool(_FUTURE.search(sentence))
+        back = (anchor.weekday() - wd) % 7
+        day = anchor.toordinal() + ((7 - back) % 7 or 7 if future else -back)
+    return date.fromordinal(day).isoformat(), "relative", m.group(0)

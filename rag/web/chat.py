@@ -25,9 +25,10 @@ import httpx
 from rag.answer.ask import Done, Evidence, Token
 from rag.answer.report import answer_json
 from rag.briefing.brief import BRIEF_WORDS
+from rag.briefing.render import render_front_page
 from rag.briefing.render import render_markdown as render_brief
 from rag.core.errors import ConfigError, RagError
-from rag.core.types import DocRecord, Story
+from rag.core.types import Brief, DocRecord, FrontPage, Story
 from rag.desk import UPLOAD_TYPES, NewsDesk, check_date
 from rag.web import render
 from rag.web.chat_tab import ESC_JS, MODEL, Stops, chat_tab
@@ -101,7 +102,7 @@ def build_app(b: NewsDesk) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300):
                 docs = _documents_panel(b)
         chat["run"](docs["filter"], docs["story"])
-        brief_tab["run"](docs["filter"])
+        brief_tab["run"](docs["filter"], docs["story"])
         demo.load(docs["refresh"], docs["inputs"], docs["outputs"], api_visibility="private", queue=False)
         demo.load(chat["restore"], chat["store"], [chat["bot"], chat["past"]], api_visibility="private",
                   queue=False)
@@ -110,35 +111,43 @@ def build_app(b: NewsDesk) -> gr.Blocks:
 
 
 def _brief_tab(b: NewsDesk, stops: Stops) -> dict[str, Any]:
-    gr.Markdown("A briefing over the articles selected in the Documents panel (all when none), "
-                "or about a topic.")
+    gr.Markdown("A briefing on the story chosen in the Documents panel's Story list, or over the articles "
+                "ticked there, or about a topic; with none of them on several stories, a front page. "
+                "\"Since\" leads with what is new after a date.")
     topic = gr.Textbox(label="Topic (optional)", placeholder="e.g. the nuclear talks")
+    since = gr.Textbox(label="Since (optional)", placeholder="e.g. 2004-11-15", elem_id="rag-brief-since")
     words = gr.Slider(100, 1000, value=BRIEF_WORDS, step=50, label="Length (words)")
     with gr.Row():
-        go = gr.Button("Write briefing", variant="primary")
+        go = gr.Button("Write briefing", variant="primary", elem_id="rag-brief-go")
         halt = gr.Button("Stop", variant="stop", elem_id="rag-brief-stop")
-    out = gr.Markdown(sanitize_html=True)
+    out = gr.Markdown(sanitize_html=True, elem_id="rag-brief-out")
     download = gr.File(label="Download (.md)")
 
-    def run_brief(topic_: str, doc_ids: list, words_: float, request: gr.Request,
-                  progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
+    def run_brief(topic_: str, doc_ids: list, words_: float, story: str | None = None, since_: str | None = None,
+                  request: gr.Request = None, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:  # type: ignore[assignment]
         with stops.scope(request.session_hash if request else None) as cancel:
-            brief = b.brief((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress), cancel=cancel)
+            result = b.briefing((topic_ or "").strip() or None, doc_ids, words_, _gr_progress(progress),
+                                story=story or None, since=(since_ or "").strip() or None, cancel=cancel)
             if cancel.is_set():  # stopped during its last model call: what it wrote is not a whole brief
                 raise user_error("the briefing was stopped")
-        md = render_brief(brief)
+        md = render_any(result)
         path = Path(tempfile.mkdtemp(prefix="rag-brief-")) / time.strftime("brief-%Y%m%d-%H%M%S.md")
-        path.write_text(md, encoding="utf-8")
-        return md, str(path)  # already escaped (rag.text.mdsafe) by render_markdown
+        path.write_text(md, encoding="utf-8")  # the same Markdown: citations and the sources list
+        return md, str(path)  # already escaped (rag.text.mdsafe) by the renderers
 
-    def wire(doc_filter: gr.CheckboxGroup) -> None:
-        go.click(_guard(run_brief), [topic, doc_filter, words], [out, download], concurrency_id=MODEL,
+    def wire(doc_filter: gr.CheckboxGroup, story: gr.Dropdown) -> None:
+        go.click(_guard(run_brief), [topic, doc_filter, words, story, since], [out, download], concurrency_id=MODEL,
                  api_visibility="private")
     def stop_mine(request: gr.Request) -> None:
         stops.stop(request.session_hash if request else None)
 
     halt.click(stop_mine, None, None, concurrency_limit=None, api_visibility="private")
     return {"run": wire}
+
+
+def render_any(x: Brief | FrontPage) -> str:
+    """A brief or a front page as (escaped) Markdown."""
+    return render_front_page(x) if isinstance(x, FrontPage) else render_brief(x)
 
 
 def _documents_panel(b: NewsDesk) -> dict[str, Any]:
@@ -263,10 +272,13 @@ def _api(b: NewsDesk, stops: Stops) -> None:
         return {"removed": b.remove(doc_id)}
 
     def brief(topic: str | None = None, doc_ids: list[str] | str | None = None, words: int = BRIEF_WORDS,
+              story: str | None = None, since: str | None = None,
               request: gr.Request = None) -> str:  # type: ignore[assignment]
-        """A briefing on the given articles (all when none) or a topic, as Markdown; `/stop` ends it (an error)."""
+        """A briefing on the given articles, a story or a topic (a front page when none), as Markdown;
+        `/stop` ends it (an error)."""
         with stops.scope(request.session_hash if request else None) as cancel:
-            return render_brief(b.brief(topic or None, doc_ids, words, cancel=cancel))
+            return render_any(b.briefing(topic or None, doc_ids, words, story=story or None, since=since or None,
+                                         cancel=cancel))
 
     gr.api(_guard(ask), api_name="ask", concurrency_id=MODEL)
     gr.api(ask_stream, api_name="ask_stream", concurrency_id=MODEL)
