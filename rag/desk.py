@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import threading
-from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -31,14 +30,14 @@ from rag.briefing import front
 from rag.briefing import since as since_
 from rag.briefing.render import render_markdown
 from rag.core.config import Settings
-from rag.core.errors import ConfigError, DateError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
+from rag.core.errors import ConfigError, EmptyIndexError, EvalFileError, ModelError, UnknownSourceError
 from rag.core.inputs import BRIEF_WORDS_RANGE, unknown_sources, whole_number
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
 from rag.core.types import Answer, Brief, DocRecord, FrontPage, Hit, Story
 from rag.evaluation.cases import Suite, load_suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
-from rag.ingest import dates
+from rag.ingest.dates import check_date
 from rag.ingest.pipeline import IngestReport, ingest
 from rag.retrieval import scope as scoping
 from rag.retrieval import story_index
@@ -444,20 +443,6 @@ def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
         n += 1
         dest = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
     return dest
-
-
-DATE_FORMS = "2004-11-17, 17 November 2004, November 17, 2004 or Wed, 17 Nov 2004"
-
-
-def check_date(value: str | None, what: str) -> str | None:
-    """A date in one of DATE_FORMS as ISO (YYYY-MM-DD), or None; anything else is a DateError."""
-    if value is None or not str(value).strip():
-        return None
-    text = str(value).strip()
-    day, _ = dates.from_metadata(text, today=date.max)
-    if day is None or not re.search(r"\d", text):
-        raise DateError(f"{what} must be a date such as {DATE_FORMS}; got {text[:40]!r}")
-    return day
 
 
 def safe_name(name: str) -> str:

@@ -18,6 +18,8 @@ import re
 from datetime import date, datetime
 from email.utils import parsedate_tz
 
+from rag.core.errors import DateError
+
 _MONTHS = {m: i for i, ms in enumerate(
     ("jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july",
      "aug august", "sep sept september", "oct october", "nov november", "dec december"), start=1)
@@ -188,3 +190,17 @@ def in_sentence(sentence: str, published: str | None, today: date | None = None)
         back = (anchor.weekday() - wd) % 7
         day = anchor.toordinal() + ((7 - back) % 7 or 7 if future else -back)
     return date.fromordinal(day).isoformat(), "relative", m.group(0)
+
+
+DATE_FORMS = "2004-11-17, 17 November 2004, November 17, 2004 or Wed, 17 Nov 2004"
+
+
+def check_date(value: str | None, what: str) -> str | None:
+    """A date in one of DATE_FORMS as ISO (YYYY-MM-DD), or None; anything else is a DateError."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    day, _ = from_metadata(text, today=date.max)
+    if day is None or not re.search(r"\d", text) or "/" in text:  # 11/12/2004: which is the month?
+        raise DateError(f"{what} must be a date such as {DATE_FORMS}; got {text[:40]!r}")
+    return day

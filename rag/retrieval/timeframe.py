@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from rag.core.errors import ConfigError
+from rag.ingest.dates import check_date
 from rag.retrieval.constraints import MONTHS
 
 _MONTH = {m: i for i, m in enumerate(MONTHS, 1)} | {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
@@ -73,23 +73,11 @@ class Timeframe:
 
 
 def parse_as_of(value: object) -> date | None:
-    """A reference date given by a user: 2004-11-17, 17 November 2004 or November 17, 2004 (None for none)."""
+    """A reference date given by a user, in one of `rag.ingest.dates.DATE_FORMS` (None for none)."""
     if value is None or isinstance(value, date):
         return value
-    text = " ".join(str(value).split())
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            day = None
-    else:
-        m = re.fullmatch(_DATE, text, re.I)
-        day = _day(m, date.max) if m and m.group("y") else None
-    if day is None:
-        raise ConfigError(f"as-of must be a date like 2004-11-17, 17 November 2004 or November 17, 2004; got {text!r}")
-    return day
+    iso = check_date(str(value), "as-of")
+    return date.fromisoformat(iso) if iso else None
 
 
 def resolve(question: str, reference: date) -> Timeframe | None:
