@@ -7,7 +7,8 @@ later than today. `from_text` looks for the publication date an article states: 
 ("Updated: 2004-05-24 22:21", "Published ..."), a full date near the top ("November 14, 2004",
 "Saturday November 13, 2004", "18/11/2004" when the day is over 12), or a date without a year
 ("Sat, 13 Nov", "WASHINGTON, Nov 15 (Reuters)") when the text names the year elsewhere (and, given a
-weekday, only a year on which that day falls on that weekday).
+weekday, only a year on which that day falls on that weekday). `check_date` reads a date a user
+types (`--since`, `--as-of`, the chat's filters) in one of DATE_FORMS, or says which forms it takes.
 
 Never invents a date: anything ambiguous stays unknown (None). Does not read files or decide which
 source wins (the caller prefers metadata, then text).
