@@ -28,6 +28,7 @@ from bench.report import Result, progress, render
 SECTIONS = {  # name -> module with run(ctx) -> Result; in the order they run
     "ingest": "bench.ingest",
     "retrieval": "bench.retrieval",
+    "lexical": "bench.lexical",
     "answer": "bench.answer",
     "briefing": "bench.briefing",
     "memory": "bench.memory",
