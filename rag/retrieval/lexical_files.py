@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -37,7 +38,7 @@ def load(directory: Path) -> Lexical | None:
             if head.get("format") != FORMAT:
                 return None
             base = _read_segment(directory / head["base"]) if head.get("base") else None
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:  # damaged or foreign files
         if not isinstance(e, FileNotFoundError):
             log.warning("cannot read the lexical index in %s (%s); rebuilding it from the store", directory, e)
         return None
