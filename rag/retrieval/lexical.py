@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ class Lexical:
         self._dead_base = 0
         self._n_live, self._len_live = len(self._ids), float(self._lengths.sum())
         self._synced: dict[str, str] | None = None
+        self._lock = threading.RLock()  # a chat query may search while an upload's ingest syncs
 
     @property
     def versions(self) -> dict[str, str]:
@@ -105,6 +107,10 @@ class Lexical:
     # updating ------------------------------------------------------------------------------------
     def add(self, doc_id: str, version: str, rows: Sequence[ChunkTerms]) -> None:
         """Add a document's chunks (a document already present is replaced)."""
+        with self._lock:
+            self._add(doc_id, version, rows)
+
+    def _add(self, doc_id: str, version: str, rows: Sequence[ChunkTerms]) -> None:
         if doc_id in self._docs:
             self.remove(doc_id)
         first = len(self._ids)
@@ -123,6 +129,10 @@ class Lexical:
         self.added[doc_id] = (version, list(rows))
 
     def remove(self, doc_id: str) -> None:
+        with self._lock:
+            self._remove(doc_id)
+
+    def _remove(self, doc_id: str) -> None:
         if doc_id not in self._docs:
             return
         _, first, n = self._docs.pop(doc_id)
@@ -138,6 +148,10 @@ class Lexical:
 
         A document fetched with fewer chunks than `expected` (a write or removal raced the read) is
         kept under an empty version, so the next sync fetches it again."""
+        with self._lock:
+            return self._sync(versions, fetch, expected)
+
+    def _sync(self, versions: dict[str, str], fetch: Fetch, expected: dict[str, int] | None) -> bool:
         if versions == self._synced:
             return False
         gone = [d for d, (v, _, _) in self._docs.items() if versions.get(d) != v]
@@ -164,6 +178,10 @@ class Lexical:
     # searching -----------------------------------------------------------------------------------
     def search(self, query: str, n: int, allowed: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The n best chunks for `query` (only from documents in `allowed`, when given)."""
+        with self._lock:
+            return self._search(query, n, allowed)
+
+    def _search(self, query: str, n: int, allowed: Sequence[str] | None) -> list[tuple[str, float]]:
         if not self._n_live:
             return []
         avgdl = self._len_live / self._n_live
@@ -209,6 +227,10 @@ class Lexical:
     # compaction ----------------------------------------------------------------------------------
     def compacted(self) -> "Lexical":
         """The same index with everything in one new base (dead rows and unused terms dropped)."""
+        with self._lock:
+            return self._compacted()
+
+    def _compacted(self) -> "Lexical":
         live = self._live
         new_row = np.cumsum(live) - 1
         terms = list(self.base.terms) if self.base else []

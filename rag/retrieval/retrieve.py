@@ -10,6 +10,7 @@ place (rag.retrieval.lexical) and saved in the workspace (rag.retrieval.lexical_
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -46,6 +47,7 @@ class Index:
     def __init__(self, store: Store, embedder: Embedder, cache_dir: Path):
         self.store, self.embedder, self._dir = store, embedder, cache_dir / "lexical"
         self._lexical: Lexical | None = None
+        self._lexical_lock = threading.Lock()  # one sync (and compaction, save) at a time per process
         self.sentences = SentenceVectors(embedder.embed)
 
     def documents(self) -> dict[str, DocRecord]:
@@ -53,6 +55,10 @@ class Index:
 
     def lexical(self, docs: dict[str, DocRecord]) -> Lexical:
         """The BM25 index, loaded from the workspace once, then brought up to date with `docs`."""
+        with self._lexical_lock:
+            return self._synced_lexical(docs)
+
+    def _synced_lexical(self, docs: dict[str, DocRecord]) -> Lexical:
         if self._lexical is None:
             self._lexical = lexical_files.load(self._dir) or Lexical()
         lex = self._lexical
