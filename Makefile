@@ -29,9 +29,11 @@ ingest: setup
 	$(BIN)/rag ingest seeds/
 
 bench: setup
+	$(BIN)/rag models pull $$($(BIN)/python -m bench --list-models)
 	$(BIN)/python -m bench
 
 bench-quick: setup
+	$(BIN)/rag models pull $$($(BIN)/python -m bench --quick --list-models)
 	$(BIN)/python -m bench --quick
 
 clean:

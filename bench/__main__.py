@@ -21,13 +21,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from bench.context import ROOT, Context
+from bench.context import DEFAULT_MODEL, EMBED_MODEL, FAST_MODEL, ROOT, TINY_MODEL, Context
 from bench.machine import describe, load_average
 from bench.report import Result, progress, render
 
 SECTIONS = {  # name -> module with run(ctx) -> Result; in the order they run
     "ingest": "bench.ingest",
     "retrieval": "bench.retrieval",
+    "lexical": "bench.lexical",
     "answer": "bench.answer",
     "briefing": "bench.briefing",
     "memory": "bench.memory",
@@ -36,6 +37,17 @@ SECTIONS = {  # name -> module with run(ctx) -> Result; in the order they run
     "scaleout": "bench.scaleout",
 }
 RESULTS = ROOT / "bench" / "results"
+# The chat presets each section loads: (quick, full). `make bench[-quick]` pulls them first.
+MODELS = {"answer": ((DEFAULT_MODEL,), (DEFAULT_MODEL,)), "memory": ((DEFAULT_MODEL,), (DEFAULT_MODEL,)),
+          "briefing": ((TINY_MODEL,), (DEFAULT_MODEL,)),
+          "quality": ((TINY_MODEL, FAST_MODEL), (TINY_MODEL, FAST_MODEL, DEFAULT_MODEL)),
+          "peer": ((FAST_MODEL,), (DEFAULT_MODEL,)), "scaleout": ((TINY_MODEL,), (DEFAULT_MODEL,))}
+
+
+def models_needed(names: list[str], quick: bool) -> list[str]:
+    """Every model preset the named sections use (the embedder always)."""
+    out = [EMBED_MODEL] + [m for n in names for m in MODELS.get(n, ((), ()))[0 if quick else 1]]
+    return list(dict.fromkeys(out))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smaller sizes and fewer questions (< 5 minutes)")
     p.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     p.add_argument("--out", type=Path, help="result file (default: bench/results/<date>[-quick].json)")
+    p.add_argument("--list-models", action="store_true", help="print the model presets these sections need, run nothing")
     args = p.parse_args(argv)
     names = list(SECTIONS)
     if args.only:
@@ -51,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             p.error(f"unknown section {unknown[0]!r}; known: {', '.join(SECTIONS)}")
         names = [n for n in SECTIONS if n in names]  # always in the run order: peer reuses quality
+    if args.list_models:
+        print(" ".join(models_needed(names, args.quick)))
+        return 0
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

@@ -20,7 +20,7 @@ def run(ctx: Context) -> Result:
     s = ctx.settings(model=model)
     a = app.assistant(s, index)
     for p in s.cache_dir.iterdir() if s.cache_dir.exists() else ():
-        if p.name != "bm25":  # empty every cache but the BM25 index: digests and brief model calls
+        if p.name != "lexical":  # empty every cache but the BM25 index: digests and brief model calls
             shutil.rmtree(p) if p.is_dir() else p.unlink()
     n_docs = len(index.documents())
     progress(f"briefing: cold ({n_docs} articles, {model})")

@@ -10,6 +10,7 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from bench.context import ROOT
@@ -19,11 +20,12 @@ class ChildError(RuntimeError):
     pass
 
 
-def run_module(module: str, args: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    """`python -m module --child '<json args>'`; returns the last JSON line it printed."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def run_module(module: str, args: dict[str, Any], timeout_s: float, root: Path = ROOT) -> dict[str, Any]:
+    """`python -m module --child '<json args>'` (with `root`'s code, by default this checkout's);
+    returns the last JSON line it printed."""
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     try:
-        proc = subprocess.run([sys.executable, "-m", module, "--child", json.dumps(args)], cwd=ROOT, env=env,
+        proc = subprocess.run([sys.executable, "-m", module, "--child", json.dumps(args)], cwd=root, env=env,
                               stdout=subprocess.PIPE, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         raise ChildError(f"{module} did not finish within {timeout_s:.0f} s") from None

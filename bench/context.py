@@ -20,6 +20,7 @@ ROOT = PROJECT_ROOT
 SEEDS = ROOT / "seeds"
 QUESTIONS = ROOT / "tests" / "eval" / "seeds.yaml"
 DEFAULT_MODEL, FAST_MODEL, TINY_MODEL = "qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m"
+EMBED_MODEL = "minilm-l6-int8"
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’]))\s+(?=[A-Z\"“])")
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -23,10 +23,12 @@ _COMMON = frozenset("This That These Those There Their They While However When A
                     "Still Meanwhile Still Since Until Where What Which Who Whose Whether Without".split())
 
 
-def seed_sentences(seeds_dir: Path) -> list[str]:
-    """Distinct sentences of the seed articles (paragraphs of a few words, like bylines, are left out)."""
+def seed_sentences(seeds_dir: Path | Sequence[Path]) -> list[str]:
+    """Distinct sentences of the articles in one folder or several (paragraphs of a few words, like
+    bylines, are left out)."""
     seen: dict[str, None] = {}
-    for path in sorted(seeds_dir.glob("*.txt")):
+    dirs = [seeds_dir] if isinstance(seeds_dir, Path) else list(seeds_dir)
+    for path in sorted(p for d in dirs for p in d.glob("*.txt")):
         for para in path.read_text(encoding="utf-8").splitlines():
             if len(para.split()) < 8:
                 continue
@@ -46,7 +48,7 @@ def _names(rng: random.Random, n: int) -> list[str]:
 class Recombiner:
     """Makes articles and chunk-sized passages from the seed sentences."""
 
-    def __init__(self, seeds_dir: Path, seed: int = 1234):
+    def __init__(self, seeds_dir: Path | Sequence[Path], seed: int = 1234):
         self.sentences = seed_sentences(seeds_dir)
         if not self.sentences:
             raise ValueError(f"no sentences found in {seeds_dir}")
@@ -87,7 +89,7 @@ class Recombiner:
             yield self.article()
 
 
-def write_corpus(seeds_dir: Path, out_dir: Path, n: int, seed: int = 1234) -> list[Path]:
+def write_corpus(seeds_dir: Path | Sequence[Path], out_dir: Path, n: int, seed: int = 1234) -> list[Path]:
     """Write `n` articles as out_dir/gen_00000.txt ...; returns the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -2,12 +2,20 @@
 embedding throughput of our embedder (dynamic padding, batches sorted by length) against Chroma's
 default approach (the same ONNX session fed batches padded to 256 tokens, in the given order).
 
-The ingest runs in a child process, which also reports its peak memory (used by "memory").
+The ingest runs in a child process, which also reports its peak memory (used by "memory"). Then the
+embedder alone embeds every ingested chunk's text in one call: ingest chunks/s divided by those texts/s
+is how close ingest runs to the embedder's own speed (1.0: nothing but embedding).
 Full: 1,000 generated articles, 500 texts embedded each way; quick: 100 articles, 200 texts.
+`python -m bench.ingest --articles N [--before DIR]` runs only the ingest part at any size, articles
+recombined from seeds/ and the Wikinews dev corpus.
 Does not download Chroma's own model: the 256-token padding is emulated with ours.
 """
 from __future__ import annotations
 
+import argparse
+import os
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,9 +23,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from bench.child import child_args, peak_rss_mib, reply, run_module
-from bench.context import SEEDS, Context
+from bench.context import ROOT, SEEDS, Context
 from bench.corpus import write_corpus
-from bench.report import Result, Stopwatch, Table, progress
+from bench.report import Result, Stopwatch, Table, progress, render
 
 CHROMA_PAD, CHROMA_BATCH = 256, 32
 
@@ -40,6 +48,8 @@ def run(ctx: Context) -> Result:
           f"{d['embed_share']:.0%} of it embedding; {d['duplicates']} marked near-duplicate")
     t.add("re-ingest (no change)", d["reingest_s"], d["documents"] / d["reingest_s"], None,
           f"{d['unchanged']} unchanged")
+    t.add("embedder alone, same chunks", d["embed_all_s"], None, d["chunks"] / d["embed_all_s"],
+          f"ingest/embedder ratio {d['embed_all_s'] / d['ingest_s']:.2f}; ingest peak RSS {d['peak_rss_mib']:.0f} MiB")
     r.tables.append(t)
     e = Table(f"embedding throughput: {d['texts']:,} chunk texts (mean {d['mean_tokens']:.0f} tokens), batch 32",
               ["approach", "seconds", "texts/s", "speed-up"])
@@ -104,6 +114,12 @@ def _child(args: dict[str, Any]) -> dict[str, Any]:
     docs = index.documents()
     versions = {d: r.version for d, r in docs.items()}
     chunks = list(index.store.iter_chunks(versions))
+    progress(f"ingest: the embedder alone on the same {len(chunks):,} chunks")
+    with Stopwatch() as alone:
+        embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
+    if args.get("only_ratio"):
+        return {"documents": len(rep.added), "chunks": len(chunks), "ingest_s": first.s, "embed_all_s": alone.s,
+                "peak_rss_mib": rss, "embed_share": timed.seconds / first.s}
     step = max(1, len(chunks) // args["n_texts"])
     texts = [f"{c.title}\n{c.text}" for c in chunks[::step][: args["n_texts"]]]
     progress(f"ingest: embedding {len(texts)} texts both ways")
@@ -122,9 +138,50 @@ def _child(args: dict[str, Any]) -> dict[str, Any]:
         "embed_s": timed.seconds, "embed_share": timed.seconds / first.s, "peak_rss_mib": rss,
         "reingest_s": again.s, "unchanged": len(rep2.unchanged), "texts": len(texts), "mean_tokens": mean_tokens,
         "ours_s": ours.s, "chroma_s": chroma.s, "min_cosine": float(np.min(np.sum(a * b, axis=1))),
+        "embed_all_s": alone.s,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.ingest", description="ingest chunks/s vs the embedder's own")
+    p.add_argument("--articles", type=int, nargs="+", default=[1000, 10000], help="sizes (default 1000 10000)")
+    p.add_argument("--before", type=Path, help="also run this checkout's code (e.g. a `git worktree` of the old commit)")
+    args = p.parse_args(argv)
+    corpora = Path(os.environ.get("RAG_TEST_CORPORA", ROOT.parent / "shared" / "corpora")) / "wikinews-dev" / "docs"
+    sources = [SEEDS] + ([corpora] if corpora.is_dir() else [])
+    t = Table(f"ingest vs the embedder alone, articles recombined from {', '.join(str(x) for x in sources)}",
+              ["code", "articles", "chunks", "ingest s", "chunks/s", "embedder texts/s", "ratio", "peak RSS MiB"])
+    with tempfile.TemporaryDirectory(prefix="rag-bench-ingest-") as tmp:
+        for n in args.articles:
+            corpus = Path(tmp) / f"corpus-{n}"
+            write_corpus(sources, corpus, n)
+            for code, root in (("before", _mixed(args.before, Path(tmp))), ("after", ROOT)):
+                if root is None:
+                    continue
+                progress(f"ingest: {n:,} articles, {code}")
+                d = run_module("bench.ingest", {"corpus": str(corpus), "workspace": f"{tmp}/ws-{code}-{n}", "tmp": tmp,
+                                                "n_texts": 0, "only_ratio": True}, timeout_s=4 * 3600, root=root)
+                t.add(code, d["documents"], d["chunks"], d["ingest_s"], d["chunks"] / d["ingest_s"],
+                      d["chunks"] / d["embed_all_s"], d["embed_all_s"] / d["ingest_s"], d["peak_rss_mib"])
+    print(render(t))
+    return 0
+
+
+def _mixed(before: Path | None, tmp: Path) -> Path | None:
+    """A folder whose `rag` is the old checkout's and whose `bench` is this one's (the old code, measured
+    the same way; the old checkout needs its models/ linked, as a worktree does)."""
+    if before is None:
+        return None
+    mix = tmp / "before-code"
+    if not mix.exists():
+        mix.mkdir()
+        (mix / "rag").symlink_to(before.resolve() / "rag")
+        (mix / "bench").symlink_to(ROOT / "bench")
+    return mix
 
 
 if __name__ == "__main__":
     if (params := child_args()) is not None:
         reply(_child(params))
+    else:
+        sys.exit(main())

@@ -77,7 +77,9 @@ def load_llm(s: Settings) -> ChatModel:
     path = models.require(s.models_dir, preset)[0]
     from rag.backends.llamacpp import LocalLLM
 
-    return LocalLLM(path, preset.name, s.n_ctx or preset.n_ctx, s.n_threads, s.seed, preset.chat_format)
+    return LocalLLM(path, preset.name, s.n_ctx or preset.n_ctx, s.n_threads, s.seed, preset.chat_format,
+                    n_batch=s.n_batch, n_ubatch=s.n_ubatch, flash_attn=bool(s.flash_attn), type_k=s.type_k,
+                    type_v=s.type_v)
 
 
 # input checks ----------------------------------------------------------------------------------

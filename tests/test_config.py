@@ -50,6 +50,7 @@ def test_bad_values_are_clear_errors(tmp_path: Path):
     ("max_file_mb", "0"), ("k", "abc"), ("gen_timeout_s", "0"), ("temperature", "nan"), ("chunk_tokens", "0"),
     ("max_question_chars", "0"), ("min_relevance", "7"), ("n_threads", "0"), ("workspace", ""),
     ("models_dir", "  "), ("model", " "), ("chroma_url", "localhost:8000"), ("llm_url", "ftp://x"),
+    ("n_batch", "8"), ("n_ubatch", "100000"), ("flash_attn", "2"), ("type_k", "q5_1"), ("type_v", "q8_0"),
 ])
 def test_every_setting_is_bounded_at_load_and_the_message_names_it(tmp_path: Path, name: str, raw: str):
     with pytest.raises(ConfigError, match=f"'{name}'") as caught:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -117,3 +119,40 @@ def test_chroma_server_going_away_mid_ingest_is_reported_and_a_rerun_completes(t
         assert len(docs) == 18 and len(again.unchanged) + len(again.added) == 18
         ids = index.store._chunks.get(include=[])["ids"]
         assert len(ids) == len(set(ids)) == sum(r.n_chunks for r in docs.values())
+
+
+def test_copies_see_each_others_writes_in_lexical_search(servers, tmp_path: Path, embedder):
+    """App copies over one Chroma server: what one process writes, adds, changes or removes is found
+    (or no longer found) by the lexical half of the others, whether they share a workspace or not."""
+    from rag.retrieval.retrieve import retrieve
+
+    chroma_url, _ = servers
+    here = app.open_index(tiny_settings(tmp_path / "a", chroma_url=chroma_url), embedder)
+    retrieve(here, "warm up", 4, mode="lexical")  # each copy has its index in memory before the writes
+    same_ws = app.open_index(tiny_settings(tmp_path / "a", chroma_url=chroma_url), embedder)
+    news = tmp_path / "news"
+    news.mkdir()
+    article = news / "crossing.txt"
+    env = {**os.environ, "RAG_CHROMA_URL": chroma_url, "RAG_WORKSPACE": str(tmp_path / "b"), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    def other_process(*args: str) -> None:  # another app copy: its own process and workspace
+        done = subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True)
+        assert done.returncode in (0, 1), done.stderr
+
+    def lexical_docs(index, query: str) -> set[str]:
+        return {h.chunk.doc_id for h in retrieve(index, query, 4, mode="lexical")}
+
+    article.write_text("Quillonby council votes on a crossing\n\nThe council of Quillonby voted to build a zebra "
+                       "crossing outside the school after a long campaign by parents.\n")
+    other_process("ingest", str(news))
+    for index in (here, same_ws):
+        assert lexical_docs(index, "Quillonby zebra crossing") == {"crossing"}
+    article.write_text("Marrowdale council votes on a crossing\n\nThe council of Marrowdale voted against the "
+                       "pelican crossing that parents had asked for.\n")
+    other_process("ingest", str(news))
+    for index in (here, same_ws, app.open_index(tiny_settings(tmp_path / "a", chroma_url=chroma_url), embedder)):
+        assert lexical_docs(index, "Marrowdale pelican") == {"crossing"}
+        assert "crossing" not in lexical_docs(index, "Quillonby zebra")
+    other_process("remove", "crossing")
+    for index in (here, same_ws):
+        assert "crossing" not in lexical_docs(index, "Marrowdale pelican crossing")

@@ -47,7 +47,8 @@ def test_a_bulk_ingest_and_uploads_at_random_moments_lose_no_chunk(tmp_path: Pat
 def _pending_write(index, doc_id: str, lease: Lease) -> int:
     """Write a new version's chunks under `lease` without switching the record (a write in progress)."""
     chunks = chunk_document(doc_id, "t", "A pending rewrite about the harbour. " * 30, 32, 4)
-    index.store._write_chunks(lease, chunks, index.embedder.embed([c.text for c in chunks]))
+    vectors = index.embedder.embed([c.text for c in chunks])
+    index.store._write_chunks([lease], [(lease, c, v) for c, v in zip(chunks, vectors)])
     return len(chunks)
 
 

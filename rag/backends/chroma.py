@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 DOCS, CHUNKS, META = "documents", "chunks", "meta"
 BATCH = 500
+_BY_DOCUMENT_MAX, _DOCS_PER_READ = 2000, 100  # chunks_of: read by document up to this many documents
 OPEN_TRIES = 5  # opening a new store from several processes at once: all but one lose a race, then succeed
 
 
@@ -158,6 +159,20 @@ class Store:
                 return
             offset += BATCH * 4
 
+    def chunks_of(self, versions: dict[str, str]) -> Iterator[Chunk]:
+        """The current chunks of these documents (doc_id -> version): read by document when they are
+        few, else by one pass over every chunk (fewer round trips than thousands of small reads)."""
+        if len(versions) > _BY_DOCUMENT_MAX:
+            yield from self.iter_chunks(versions)
+            return
+        ids = sorted(versions)
+        for s in range(0, len(ids), _DOCS_PER_READ):
+            got = self._call(self._chunks.get, where={"doc_id": {"$in": ids[s : s + _DOCS_PER_READ]}},
+                             include=["metadatas", "documents"])
+            for meta, text in zip(got["metadatas"], got["documents"]):
+                if versions.get(meta["doc_id"]) == meta["version"]:
+                    yield _chunk(meta, text)
+
     def get_chunks(self, chunk_ids: Sequence[str], versions: dict[str, str]) -> dict[str, Chunk]:
         """Current chunks by id (ids as in Chunk.chunk_id, "doc:position")."""
         ids = [f"{cid}@{versions[cid.rsplit(':', 1)[0]]}" for cid in chunk_ids if cid.rsplit(":", 1)[0] in versions]
@@ -204,23 +219,31 @@ class Store:
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
                      fail_after_chunks: bool = False) -> None:
         """Write a document's new version (`meta["version"]`) crash-safely (see the module docstring)."""
+        self.put_documents([(doc, chunks, embeddings, meta)], fail_after_chunks)
+
+    def put_documents(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray, dict[str, Any]]],
+                      fail_after_chunks: bool = False) -> None:
+        """Write several documents' new versions in bulk, each crash-safely: every chunk first (under
+        a lease per document), then the records' switch in one write, then the replaced versions go."""
         self._writable()
-        version = meta["version"]
-        lease = new_lease(doc.doc_id, version)
+        leases = [new_lease(doc.doc_id, meta["version"]) for doc, _, _, meta in items]
         try:
-            self._write_chunks(lease, chunks, embeddings)
+            self._write_chunks(leases, [(lease, c, e) for lease, (_, cs, es, _) in zip(leases, items)
+                                        for c, e in zip(cs, es)])
             if fail_after_chunks:  # lets tests simulate a crash between the two steps
                 raise StoreError("simulated failure after writing chunks")
-            title_vec = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
-            record = {k: v for k, v in meta.items() if v is not None}
-            replaced = self._version_of(doc.doc_id)
-            self._call(self._docs.upsert, ids=[doc.doc_id], documents=[doc.text],
-                       embeddings=[(title_vec / (np.linalg.norm(title_vec) or 1)).tolist()], metadatas=[record])
+            replaced = self._versions_of([doc.doc_id for doc, _, _, _ in items])
+            self._call(self._docs.upsert, ids=[doc.doc_id for doc, _, _, _ in items],
+                       documents=[doc.text for doc, _, _, _ in items],
+                       embeddings=[_doc_vector(es).tolist() for _, _, es, _ in items],
+                       metadatas=[{k: v for k, v in meta.items() if v is not None} for _, _, _, meta in items])
         finally:  # switched, or abandoned (then the next repair may remove this write's chunks)
-            self._drop_lease(lease)
+            self._drop_leases(leases)
         self.touch()
-        if replaced is not None and replaced != version:
-            self._delete_chunks(doc.doc_id, replaced)
+        for doc, _, _, meta in items:
+            old = replaced.get(doc.doc_id)
+            if old is not None and old != meta["version"]:
+                self._delete_chunks(doc.doc_id, old)
 
     def set_stories(self, fields: dict[str, dict[str, str]]) -> None:
         """Add fields (`story`, `names`) to documents' records; the other fields are kept as they are."""
@@ -280,29 +303,36 @@ class Store:
         got = self._call(self._meta.get, where={"kind": "lease"}, include=["metadatas"])
         return [lease_from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
 
-    def _beat(self, lease: Lease) -> None:
-        """Record (or refresh) a write in progress, so no repair takes its chunks for leftovers."""
-        self._call(self._meta.upsert, ids=[lease.lease_id], embeddings=[[0.0]],
-                   metadatas=[{**lease.as_meta(), "beat": time.time()}])
+    def _beat(self, leases: Sequence[Lease]) -> None:
+        """Record (or refresh) writes in progress, so no repair takes their chunks for leftovers."""
+        now = time.time()
+        self._call(self._meta.upsert, ids=[x.lease_id for x in leases], embeddings=[[0.0]] * len(leases),
+                   metadatas=[{**x.as_meta(), "beat": now} for x in leases])
 
     def _writable(self) -> None:
         if self.read_only:
             raise StoreError(f"the workspace store {self.read_only} is read-only: reading commands (sources, show, "
                              "ask, brief, eval) work, but ingest, remove and uploads need write access")
 
-    def _write_chunks(self, lease: Lease, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        for s in range(0, len(chunks), BATCH):
-            self._beat(lease)
-            part = chunks[s : s + BATCH]
-            self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{lease.version}" for c in part],
-                       embeddings=[e.tolist() for e in embeddings[s : s + BATCH]],
-                       documents=[c.text for c in part], metadatas=[_chunk_meta(c, lease.version) for c in part])
+    def _write_chunks(self, leases: Sequence[Lease], rows: Sequence[tuple[Lease, Chunk, np.ndarray]]) -> None:
+        """Upsert (lease, chunk, embedding) rows in batches, beating every lease before each batch."""
+        for s in range(0, max(len(rows), 1), BATCH):
+            self._beat(leases)
+            part = rows[s : s + BATCH]
+            if part:
+                self._call(self._chunks.upsert, ids=[f"{c.chunk_id}@{lease.version}" for lease, c, _ in part],
+                           embeddings=[e.tolist() for _, _, e in part], documents=[c.text for _, c, _ in part],
+                           metadatas=[_chunk_meta(c, lease.version) for lease, c, _ in part])
 
-    def _drop_lease(self, lease: Lease) -> None:
+    def _drop_leases(self, leases: Sequence[Lease]) -> None:
         try:
-            self._call(self._meta.delete, ids=[lease.lease_id])
-        except StoreError:  # an unreachable store: the lease expires by itself (rag.backends.writers)
-            log.warning("could not drop the write lease %s", lease.lease_id)
+            self._call(self._meta.delete, ids=[x.lease_id for x in leases])
+        except StoreError:  # an unreachable store: the leases expire by themselves (rag.backends.writers)
+            log.warning("could not drop %d write lease(s)", len(leases))
+
+    def _versions_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        got = self._call(self._docs.get, ids=list(doc_ids), include=["metadatas"])
+        return {i: str(m.get("version", "")) for i, m in zip(got["ids"], got["metadatas"])}
 
     def _version_of(self, doc_id: str) -> str | None:
         got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
@@ -317,6 +347,12 @@ class Store:
             return fn(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 - wrap every chromadb/httpx failure at the adapter
             raise StoreError(f"the Chroma store failed: {type(e).__name__}: {e}") from None
+
+
+def _doc_vector(embeddings: np.ndarray) -> np.ndarray:
+    """A document's unit vector: the mean of its chunks' embeddings."""
+    v = embeddings.mean(axis=0) if len(embeddings) else np.ones(embeddings.shape[1] or 384)
+    return v / (np.linalg.norm(v) or 1)
 
 
 def _chunk_meta(c: Chunk, version: str) -> dict[str, Any]:

@@ -27,12 +27,17 @@ class LocalLLM:
     """A GGUF model loaded in this process; one generation at a time (guarded by a lock)."""
 
     def __init__(self, path: Path, name: str, n_ctx: int, n_threads: int, seed: int = 0,
-                 chat_format: str | None = None):
+                 chat_format: str | None = None, *, n_batch: int = 512, n_ubatch: int = 512, flash_attn: bool = False,
+                 type_k: str = "f16", type_v: str = "f16"):
+        """`type_k`/`type_v`: the KV cache's types by name (f16, q8_0, q4_0)."""
+        import llama_cpp
         from llama_cpp import Llama
 
+        kv = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0, "q4_0": llama_cpp.GGML_TYPE_Q4_0}
         try:
             self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-                              n_batch=512, seed=seed, verbose=False)
+                              n_batch=n_batch, n_ubatch=n_ubatch, flash_attn=flash_attn, type_k=kv[type_k],
+                              type_v=kv[type_v], seed=seed, verbose=False)
         except (ValueError, RuntimeError, OSError) as e:
             raise ModelError(f"cannot load model {path.name}: {e}") from None
         if chat_format and not self._llm.metadata.get("tokenizer.chat_template"):

@@ -71,5 +71,5 @@ def cli(verbose: bool) -> None:
     """A local, source-grounded news assistant: cited answers and briefings from your articles."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("bm25s", "pypdf", "trafilatura", "httpx"):
+    for noisy in ("pypdf", "trafilatura", "httpx"):
         logging.getLogger(noisy).setLevel(logging.ERROR)

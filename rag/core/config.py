@@ -27,6 +27,12 @@ class Settings:
     embed_model: str = "minilm-l6-int8"
     n_threads: int = 2
     n_ctx: int = 0  # 0: the preset's context size
+    # llama.cpp prompt evaluation (time to first token): `python -m bench.llama_settings` measures them
+    n_batch: int = 512  # tokens per llama_decode call
+    n_ubatch: int = 512  # tokens per physical batch (at most n_batch)
+    flash_attn: int = 0  # 1: flash attention
+    type_k: str = "f16"  # KV cache types: f16, q8_0 or q4_0 (a quantized V cache needs flash_attn 1)
+    type_v: str = "f16"
     seed: int = 0
     temperature: float = 0.0
     max_tokens: int = 256
@@ -128,8 +134,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "n_threads": (1, 512), "n_ctx": (0, 1 << 20), "seed": (-1, (1 << 32) - 1), "temperature": (0.0, 2.0),
     "max_tokens": (1, 1 << 16), "gen_timeout_s": (0.001, 7 * 86400), "k": (1, 50), "chunk_tokens": (8, 8192),
     "chunk_overlap": (0, 8191), "max_file_mb": (0.001, 100_000), "max_question_chars": (1, 1 << 20),
-    "min_relevance": (-1.0, 1.0), "context_tokens": (0, 1 << 20),
+    "min_relevance": (-1.0, 1.0), "context_tokens": (0, 1 << 20), "n_batch": (32, 8192), "n_ubatch": (32, 8192),
+    "flash_attn": (0, 1),
 }
+KV_TYPES = ("f16", "q8_0", "q4_0")  # llama.cpp KV cache types offered as type_k / type_v
 MIN_N_CTX = 512  # a context smaller than this cannot hold the system prompt, a question and one source
 MIN_CONTEXT_TOKENS = 64  # a smaller source budget holds a source's frame and hardly a sentence
 
@@ -140,6 +148,11 @@ def _check(s: Settings) -> None:
         value = getattr(s, name)
         if not low <= value <= high:  # also false for NaN
             raise ConfigError(f"setting '{name}' must be between {low:g} and {high:g}, got {value!r}")
+    for name in ("type_k", "type_v"):
+        if getattr(s, name) not in KV_TYPES:
+            raise ConfigError(f"setting '{name}' must be one of {', '.join(KV_TYPES)}, got {getattr(s, name)!r}")
+    if s.type_v != "f16" and not s.flash_attn:
+        raise ConfigError(f"setting 'type_v' {s.type_v} needs flash_attn 1 (llama.cpp quantizes V only with it)")
     if s.n_ctx and s.n_ctx < MIN_N_CTX:
         raise ConfigError(f"setting 'n_ctx' must be 0 (the preset's) or at least {MIN_N_CTX}, got {s.n_ctx}")
     if s.n_ctx and s.max_tokens >= s.n_ctx:

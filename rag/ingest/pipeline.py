@@ -1,4 +1,5 @@
-"""Ingest files into the store: load -> clean -> chunk -> embed -> write, one document at a time.
+"""Ingest files into the store: load -> clean -> chunk here, one article at a time, then embed ->
+write in groups of articles on a worker thread (rag.ingest.bulk), overlapping with the next reads.
 
 A file may hold one article or many (a JSON/JSONL dump, a feed; see `items.py`). Each article is
 skipped by its version hash when its bytes and the chunking settings are unchanged; a changed one
@@ -22,9 +23,10 @@ from typing import Callable, Iterable
 
 from rag.backends.chroma import Store
 from rag.backends.embed import Embedder
-from rag.core.errors import SkipFile, StoreError
+from rag.core.errors import SkipFile
 from rag.core.types import Chunk, DocRecord, Document
 from rag.ingest import dates, dedup, ids
+from rag.ingest.bulk import BulkWriter, Ready
 from rag.ingest.chunk import chunk_document
 from rag.ingest.clean import clean_article
 from rag.ingest.items import SUPPORTED, Item, items_of
@@ -69,8 +71,6 @@ class IngestReport:
 class _Batch:
     """What one ingest call shares across its items."""
 
-    store: Store
-    embedder: Embedder
     docs: dict[str, DocRecord]
     signatures: dict[str, tuple[int, ...]]
     claimed: dict[str, str]  # doc_id -> where it came from in this batch
@@ -101,20 +101,27 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
     sources: dict[str, list[str]] = {}
     for d, r in docs.items():
         sources.setdefault(r.source_path, []).append(d)
-    batch = _Batch(store, embedder, docs, {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}, {},
+    batch = _Batch(docs, {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}, {},
                    {s: ds[0] for s, ds in sources.items() if len(ds) == 1}, chunk_tokens, chunk_overlap,
                    max_chunks, today, store.chunk_census())
-    for i, f in enumerate(found):
-        if progress:
-            progress(i, len(found), f.path.name)
-        try:
-            for item in items_of(f, max_bytes, today):
-                if isinstance(item, Bad):
-                    report.skipped.append((item.where, item.reason))
-                else:
-                    _ingest_item(item, batch, report)
-        except SkipFile as e:
-            report.skipped.append((str(f.path), str(e)))
+    writer = BulkWriter(store, embedder, lambda r: getattr(report, r.outcome).append(r.doc.doc_id),
+                        lambda r, why: report.failed.append((r.doc.doc_id, why)))
+    try:
+        for i, f in enumerate(found):
+            if progress:
+                progress(i, len(found), f.path.name)
+            try:
+                for item in items_of(f, max_bytes, today):
+                    if isinstance(item, Bad):
+                        report.skipped.append((item.where, item.reason))
+                    else:
+                        _ingest_item(item, batch, report, writer)
+            except SkipFile as e:
+                report.skipped.append((str(f.path), str(e)))
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
     if progress:
         progress(len(found), len(found), "")
     if prune:
@@ -122,18 +129,18 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
     return report
 
 
-def _ingest_item(item: Item, batch: _Batch, report: IngestReport) -> None:
+def _ingest_item(item: Item, batch: _Batch, report: IngestReport, writer: BulkWriter) -> None:
     try:
         doc_id = _claim(item, batch)
-        outcome = _ingest_one(item, doc_id, batch, report)
+        ready = _prepare(item, doc_id, batch, report)
     except SkipFile as e:
         report.skipped.append((item.where, str(e)))
         return
-    except StoreError as e:
-        report.failed.append((doc_id, str(e)))
-        return
     batch.claimed[doc_id] = item.where
-    getattr(report, outcome).append(doc_id)
+    if ready is None:
+        report.unchanged.append(doc_id)
+    else:
+        writer.put(ready)
 
 
 def _claim(item: Item, batch: _Batch) -> str:
@@ -165,13 +172,13 @@ def _owner(doc_id: str, item: Item, batch: _Batch) -> str | None:
     return rec.source_path if Path(rec.source_path).exists() else None
 
 
-def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) -> str:
-    """Ingest one article; returns "added", "updated" or "unchanged"."""
+def _prepare(item: Item, doc_id: str, batch: _Batch, report: IngestReport) -> Ready | None:
+    """Read, clean and chunk one article for the writer; None when it is unchanged."""
     old = batch.docs.get(doc_id)
     version = version_of(item.sha256, batch.chunk_tokens, batch.chunk_overlap)
     whole = old is not None and batch.census[(doc_id, old.version)] == old.n_chunks  # else: restore it
     if old is not None and old.version == version and old.source_path == item.source_path and whole:
-        return "unchanged"
+        return None
     size = item.text_size() if item.text_size else None
     if size is not None and size > _max_chars(batch):  # clearly over the cap: skip before parsing
         raise SkipFile(f"too long for one article (about {size:,} characters of text); {_limit(batch)}")
@@ -193,10 +200,8 @@ def _ingest_one(item: Item, doc_id: str, batch: _Batch, report: IngestReport) ->
         "minhash": dedup.encode(sig), "url": raw.url, "authors": json.dumps(list(raw.authors)) if raw.authors else None,
         "date_source": date_source if date_found else "none",
     }
-    embeddings = batch.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
-    batch.store.put_document(doc, chunks, embeddings, meta)
     batch.signatures[doc_id] = sig
-    return "added" if old is None else "restored" if old.version == version else "updated"
+    return Ready(doc, chunks, meta, "added" if old is None else "restored" if old.version == version else "updated")
 
 
 def _chunks(doc_id: str, title: str, text: str, batch: _Batch) -> list[Chunk]:

@@ -4,11 +4,13 @@ edition the question asks, weighed by the question's names, and holds a candidat
 then a per-story cap so one article or one cluster of near-duplicate articles cannot fill the context.
 
 Reads the document registry on every query (cheap), so several app processes sharing one Chroma
-server all see the same index; the BM25 index follows the registry by fingerprint.
+server all see the same index; the BM25 index follows the registry by document version, updated in
+place (rag.retrieval.lexical) and saved in the workspace (rag.retrieval.lexical_files).
 """
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +18,8 @@ from typing import Sequence
 from rag.backends.chroma import Store
 from rag.backends.embed import Embedder
 from rag.core.types import Chunk, DocRecord, Hit
-from rag.retrieval.lexical import Lexical, fingerprint
+from rag.retrieval import lexical_files
+from rag.retrieval.lexical import Lexical
 from rag.retrieval.rerank import RerankWeights, SentenceVectors, rerank
 
 log = logging.getLogger(__name__)
@@ -42,19 +45,32 @@ class Index:
     """The store, the embedder and the BM25 index, kept in step with each other."""
 
     def __init__(self, store: Store, embedder: Embedder, cache_dir: Path):
-        self.store, self.embedder, self._dir = store, embedder, cache_dir / "bm25"
+        self.store, self.embedder, self._dir = store, embedder, cache_dir / "lexical"
         self._lexical: Lexical | None = None
+        self._lexical_lock = threading.Lock()  # one sync (and compaction, save) at a time per process
         self.sentences = SentenceVectors(embedder.embed)
 
     def documents(self) -> dict[str, DocRecord]:
         return self.store.documents()
 
     def lexical(self, docs: dict[str, DocRecord]) -> Lexical:
+        """The BM25 index, loaded from the workspace once, then brought up to date with `docs`."""
+        with self._lexical_lock:
+            return self._synced_lexical(docs)
+
+    def _synced_lexical(self, docs: dict[str, DocRecord]) -> Lexical:
+        if self._lexical is None:
+            self._lexical = lexical_files.load(self._dir) or Lexical()
+        lex = self._lexical
         versions = {d: r.version for d, r in docs.items()}
-        fp = fingerprint(versions)
-        if self._lexical is None or self._lexical.fingerprint != fp:
-            self._lexical = Lexical.load_or_build(self._dir, fp, self.store.iter_chunks(versions))
-        return self._lexical
+        if lex.sync(versions, self.store.chunks_of, {d: r.n_chunks for d, r in docs.items()}):
+            if lex.needs_compaction():
+                self._lexical = lex = lex.compacted()
+            try:
+                lexical_files.save(self._dir, lex)
+            except OSError as e:  # a read-only workspace: the index works from memory
+                log.warning("cannot save the lexical index in %s: %s", self._dir, e)
+        return lex
 
 
 def retrieve(index: Index, query: str, k: int, doc_ids: Sequence[str] | None = None,
