@@ -183,6 +183,13 @@ def test_a_calendar_day_without_dated_articles_searches_only_the_undated_and_say
         assert answer.answer.startswith("None of the cited articles has a known date (reference date 18 November 2004)")
 
 
+def test_a_period_is_not_applied_where_no_article_has_a_date_and_no_as_of_is_given(timed_desk):
+    docs = {d: r for d, r in timed_desk.documents().items() if d in UNDATED}
+    question = "What happened across Iran last month, according to the article?"  # the article's own "last month"
+    assert scope(question, docs).timeframe is None
+    assert scope(question, docs, D(2004, 11, 20)).empty  # given a reference date, undated articles cannot be placed
+
+
 def test_the_as_of_line_comes_from_the_cited_articles_dates(timed_desk, tiny_llm):
     docs = timed_desk.documents()
     a = app.assistant(timed_desk.settings, timed_desk.index, tiny_llm)

@@ -10,7 +10,8 @@ ranked after the dated ones and counted, so the answer can say so. A scope is `e
 abstains and says so) without candidates, or when a period said relative to the reference date ("last
 week") holds no dated article; a calendar period without one ("on 12 November") is searched among the
 undated articles only (`undated_only`), and an abstention there says so. "The latest" orders the hits
-newest first.
+newest first. Where no article has a known date and no --as-of is given, a period is not applied:
+there is nothing to resolve it against.
 Does not: parse phrases (`timeframe`), render text for users (`rag.answer.ask` does, from prompts/),
 or change retrieval for a question that names neither an outlet nor a period.
 """
@@ -116,7 +117,10 @@ def scope(question: str, docs: Mapping[str, DocRecord], as_of: date | None = Non
     """The articles `question` may draw on among `docs` (and among `doc_ids`, when given); with `index`,
     an article another site carries counts for the outlet its opening credits (`wire_credit`)."""
     ref = reference_date(docs, as_of)
-    tf = resolve(question, ref)
+    # with no dated article and no as-of, "last month" has nothing to be resolved against (today is a
+    # guess, and such a phrase is then usually the article's own, "protests across Iran last month")
+    known = as_of is not None or any(_date(r.date) is not None for r in docs.values())
+    tf = resolve(question, ref) if known else None
     outlets = named_outlets(question, (r.publisher for r in docs.values()))
     if not outlets and (tf is None or not tf.enforced):
         return Scope(ref, tf, doc_ids=tuple(doc_ids) if doc_ids else None)
