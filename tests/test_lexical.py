@@ -3,7 +3,6 @@ the same answers however it got there (built at once, updated, compacted, saved 
 document read while a write raced it is read again."""
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from rag.ingest.chunk import chunk_document
 from rag.retrieval import lexical_files
 from rag.retrieval.lexical import Lexical, chunk_terms, tokens
 from tests.conftest import SEEDS
+from tests.test_evaluate import CORPORA
 
-CORPORA = Path(os.environ.get("RAG_TEST_CORPORA", "/work/shared/corpora"))
 QUERIES = ["Who mediated the talks in Oman?", "missile programme sanctions", "election results announced",
            "the the talks talks", "earthquake death toll", "World Cup final", "zzzz unknown words"]
 

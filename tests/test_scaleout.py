@@ -62,7 +62,7 @@ def test_ingest_ask_and_eval_through_the_servers(servers, tmp_path: Path, embedd
 
     out = runner.invoke(cli, ["ask", question, "--json", "--max-tokens", "24"], env=env)
     data = json.loads(out.output)
-    assert set(data) == {"question", "answer", "abstained", "citations", "sentences", "sources", "timings", "notice"}
+    assert set(data) == {"question", "answer", "abstained", "stopped", "citations", "sentences", "sources", "timings", "notice"}
 
     suite = tmp_path / "mini.yaml"
     suite.write_text("cases:\n  - id: envoy\n    question: Who was the US special envoy?\n    answers: [Witkoff]\n"

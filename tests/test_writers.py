@@ -38,7 +38,7 @@ def _missing(index) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_a_bulk_ingest_and_uploads_at_random_moments_lose_no_chunk(tmp_path: Path):
-    res = run_trial(tmp_path, random.Random(), files=80, uploaders=2, uploads=3, spread_s=8.0)
+    res = run_trial(tmp_path, random.Random(), files=160, uploaders=2, uploads=3, spread_s=3.0)
     assert res.overlaps >= 1, res  # the uploads really ran while the bulk ingest was writing
     assert res.missing_documents == 0 and res.chunks_lost == 0, res
     assert res.documents == res.files + res.uploads
