@@ -9,7 +9,6 @@ Does not print, render or parse command lines (the front ends do).
 """
 from __future__ import annotations
 
-import filecmp
 import json
 import re
 import shutil
@@ -39,6 +38,7 @@ from rag.evaluation.cases import Suite, load_suite, require_sources
 from rag.evaluation.evaluate import BriefRun, CaseResult, Report, report_to_json, run_suite, shortcut_ask
 from rag.ingest.dates import check_date
 from rag.ingest.pipeline import IngestReport, ingest
+from rag.ingest.uploads import free_upload_path, safe_name
 from rag.retrieval import scope as scoping
 from rag.retrieval import story_index
 from rag.retrieval.retrieve import Index
@@ -434,28 +434,6 @@ class NewsDesk:
                         yield preset.name, f.name, models.verify_file(d, f, tick), True
                 except ModelError as e:
                     yield preset.name, f.name, f"FAILED: {e}", False
-
-
-def free_upload_path(folder: Path, name: str, upload: Path) -> Path:
-    """Where to keep an upload: its safe name, or `name-2.ext`, `name-3.ext`... when a different file
-    already has that name (two uploads named `same_name.txt` stay two documents); the same bytes
-    again reuse their copy, so re-uploading a file updates nothing."""
-    dest, n = folder / name, 1
-    while dest.exists() and not filecmp.cmp(dest, upload, shallow=False):
-        n += 1
-        dest = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
-    return dest
-
-
-def safe_name(name: str) -> str:
-    """A client's file name reduced to a safe basename: `../../etc/passwd.txt` -> `passwd.txt`."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^\w.-]+", "_", base).lstrip("._-")  # letters (any script), digits, _ . -
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem.strip("._-")[:100] or "upload"
-    return f"{stem}.{suffix.lower()[:8]}" if suffix else stem
 
 
 def assistant(s: Settings, index: Index | None = None, llm: ChatModel | None = None) -> Assistant:

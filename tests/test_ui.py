@@ -14,7 +14,8 @@ from gradio_client.exceptions import AppError
 
 from rag.core.errors import ConfigError, ModelError
 from rag.core.types import Answer, Chunk, Citation, Hit, Sentence, Source, Timings
-from rag.desk import NewsDesk, safe_name
+from rag.desk import NewsDesk
+from rag.ingest.uploads import safe_name
 from rag.web import chat as ui
 from rag.web import render as ui_render
 
