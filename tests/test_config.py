@@ -50,12 +50,18 @@ def test_bad_values_are_clear_errors(tmp_path: Path):
     ("max_file_mb", "0"), ("k", "abc"), ("gen_timeout_s", "0"), ("temperature", "nan"), ("chunk_tokens", "0"),
     ("max_question_chars", "0"), ("min_relevance", "7"), ("n_threads", "0"), ("workspace", ""),
     ("models_dir", "  "), ("model", " "), ("chroma_url", "localhost:8000"), ("llm_url", "ftp://x"),
-    ("n_batch", "8"), ("n_ubatch", "100000"), ("flash_attn", "2"), ("type_k", "q5_1"), ("type_v", "q8_0"),
+    ("n_batch", "8"), ("n_ubatch", "100000"), ("flash_attn", "2"), ("type_k", "q5_1"), ("type_v", "q5_1"),
 ])
 def test_every_setting_is_bounded_at_load_and_the_message_names_it(tmp_path: Path, name: str, raw: str):
     with pytest.raises(ConfigError, match=f"'{name}'") as caught:
         load_settings({}, environ={f"RAG_{name.upper()}": raw}, toml_path=tmp_path / "x")
     assert "\n" not in str(caught.value)
+
+
+def test_a_quantized_v_cache_needs_flash_attention(tmp_path: Path):
+    assert load_settings({"type_v": "q8_0"}, environ={}, toml_path=tmp_path / "x").flash_attn == 1  # the default
+    with pytest.raises(ConfigError, match="'type_v' q8_0 needs flash_attn 1"):
+        load_settings({"type_v": "q8_0", "flash_attn": 0}, environ={}, toml_path=tmp_path / "x")
 
 
 def test_max_tokens_must_fit_the_context_and_replace_checks_too(tmp_path: Path):

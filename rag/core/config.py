@@ -30,7 +30,7 @@ class Settings:
     # llama.cpp prompt evaluation (time to first token): `python -m bench.llama_settings` measures them
     n_batch: int = 512  # tokens per llama_decode call
     n_ubatch: int = 512  # tokens per physical batch (at most n_batch)
-    flash_attn: int = 0  # 1: flash attention
+    flash_attn: int = 1  # 1: flash attention; TTFT x0.89, same text (bench.llama_settings, default model, 2026-11-30)
     type_k: str = "f16"  # KV cache types: f16, q8_0 or q4_0 (a quantized V cache needs flash_attn 1)
     type_v: str = "f16"
     seed: int = 0
