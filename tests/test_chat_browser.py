@@ -92,9 +92,14 @@ def test_settings_in_one_browser_leave_another_alone(browser):
     try:
         a.click("text=Settings (this browser only)")
         k = a.locator("#rag-k input[type=number]")
-        k.fill("1")
-        k.press("Tab")
-        a.wait_for_function("document.querySelector('#rag-k input[type=range]').value === '1'", timeout=10_000)
+        k.wait_for(state="visible", timeout=WAIT)
+        synced = "document.querySelector('#rag-k input[type=range]').value === '1'"
+        for _ in range(5):  # on a loaded machine the accordion may still be opening when the first fill lands
+            k.fill("1")
+            k.press("Tab")
+            if a.evaluate(f"() => new Promise(r => setTimeout(() => r({synced}), 2000))"):
+                break
+        a.wait_for_function(synced, timeout=10_000)
         for page in (a, b):
             _ask(page, QUESTION)
         for page in (a, b):
