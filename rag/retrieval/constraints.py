@@ -337,7 +337,8 @@ def _year_of(doc_date: str | date | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _as_date(doc_date: str | date | None) -> date | None:
+def as_date(doc_date: str | date | None) -> date | None:
+    """An article's date (ISO text, its first 10 characters) as a date; None when absent or unreadable."""
     if isinstance(doc_date, date) or doc_date is None:
         return doc_date
     try:
@@ -353,7 +354,7 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
         return Satisfaction(0.0)
     dateline, text = split_dateline(text)
     doc_date = doc_date or dateline
-    stated = parse(text, _as_date(doc_date))
+    stated = parse(text, as_date(doc_date))
     slots = _slot_scores(constraints, stated, _year_of(doc_date))
     if not slots:
         return Satisfaction(0.0)

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Iterable, Mapping, Sequence
 
 from rag.core.types import DocRecord, Hit
-from rag.retrieval.constraints import parse
+from rag.retrieval.constraints import as_date, parse
 from rag.retrieval.retrieve import Index, retrieve
 from rag.retrieval.timeframe import Timeframe, resolve
 
@@ -64,7 +64,7 @@ def reference_date(docs: Mapping[str, DocRecord], as_of: date | None = None) -> 
     """`as_of`, else the newest article's date, else today."""
     if as_of is not None:
         return as_of
-    dates = [d for r in docs.values() if (d := _date(r.date)) is not None]
+    dates = [d for r in docs.values() if (d := as_date(r.date)) is not None]
     return max(dates) if dates else date.today()
 
 
@@ -119,7 +119,7 @@ def scope(question: str, docs: Mapping[str, DocRecord], as_of: date | None = Non
     ref = reference_date(docs, as_of)
     # with no dated article and no as-of, "last month" has nothing to be resolved against (today is a
     # guess, and such a phrase is then usually the article's own, "protests across Iran last month")
-    known = as_of is not None or any(_date(r.date) is not None for r in docs.values())
+    known = as_of is not None or any(as_date(r.date) is not None for r in docs.values())
     tf = resolve(question, ref) if known else None
     outlets = named_outlets(question, (r.publisher for r in docs.values()))
     if not outlets and (tf is None or not tf.enforced):
@@ -128,8 +128,8 @@ def scope(question: str, docs: Mapping[str, DocRecord], as_of: date | None = Non
     if tf is None or not tf.enforced:
         return Scope(ref, tf, outlets, tuple(_by_outlet(pool, outlets, docs, index)))
     lo, hi = tf.window
-    dated = [d for d in pool if (day := _date(docs[d].date)) is not None and (lo is None or lo <= day) and day <= hi]
-    undated = [d for d in pool if _date(docs[d].date) is None]
+    dated = [d for d in pool if (day := as_date(docs[d].date)) is not None and (lo is None or lo <= day) and day <= hi]
+    undated = [d for d in pool if as_date(docs[d].date) is None]
     if outlets:  # after the period, so that only its articles' openings are read for wire credits
         dated, undated = _by_outlet(dated, outlets, docs, index), _by_outlet(undated, outlets, docs, index)
     return Scope(ref, tf, outlets, tuple(dated + undated), len(dated), len(undated))
@@ -160,7 +160,7 @@ def retrieve_in(index: Index, question: str, k: int, sc: Scope, docs: Mapping[st
     newest = sc.timeframe.latest
 
     def order(h: Hit) -> tuple[int, int]:
-        day = _date(docs[h.chunk.doc_id].date)
+        day = as_date(docs[h.chunk.doc_id].date)
         return (day is None, -day.toordinal() if day is not None and newest else 0)
     return sorted(hits, key=order)
 
@@ -168,12 +168,5 @@ def retrieve_in(index: Index, question: str, k: int, sc: Scope, docs: Mapping[st
 def cited_dates(doc_ids: Iterable[str], docs: Mapping[str, DocRecord]) -> tuple[list[date], int]:
     """The distinct dates of the given articles, oldest first, and how many of them have none."""
     ids = list(dict.fromkeys(doc_ids))
-    dates = [_date(docs[d].date) if d in docs else None for d in ids]
+    dates = [as_date(docs[d].date) if d in docs else None for d in ids]
     return sorted({x for x in dates if x is not None}), sum(x is None for x in dates)
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "")[:10]) if value else None
-    except ValueError:
-        return None
