@@ -171,6 +171,8 @@ def test_missing_file_is_an_eval_file_error(tmp_path: Path) -> None:
     ("a \u2018Good Beginning,\u2019", "good beginning"),
     ("face-to-face \u2014 talks", "face to face talks"),
     ("Theatre", "theatre"),
+    ("on January 30th, the 1st and 22nd", "on january 30 1 and 22"),
+    ("the 4th-largest, 5thly", "4 largest 5thly"),
 ])
 def test_normalize_answer(raw: str, normal: str) -> None:
     assert normalize_answer(raw) == normal

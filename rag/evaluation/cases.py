@@ -41,6 +41,7 @@ _BRIEF_ONLY = ("topic", "must_mention", "must_cite", "max_words")
 _QUESTION_ONLY = ("answers", "must_include", "must_not_include", "sources", "unanswerable")
 _TOP_KEYS = ("defaults", "thresholds", "cases")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
 
 Groups = tuple[tuple[str, ...], ...]
 MAX_BYTES = 16_000_000  # a question file; tests/eval/seeds.yaml (37 cases) is 10 kB
@@ -51,7 +52,8 @@ def normalize_answer(s: str) -> str:
     """SQuAD normalisation: lower-case, drop punctuation and a/an/the, collapse whitespace.
 
     Unicode punctuation (curly quotes) is dropped as well, and dashes separate words, so that
-    "face-to-face" and "face to face" normalise alike.
+    "face-to-face" and "face to face" normalise alike, and a numeral's ordinal suffix is dropped, so
+    that "January 30th" states the gold "January 30".
     """
     out = []
     for ch in s.lower():
@@ -60,7 +62,7 @@ def normalize_answer(s: str) -> str:
             out.append(" ")
         elif ch not in string.punctuation and not cat.startswith("P"):
             out.append(ch)
-    return " ".join(_ARTICLES.sub(" ", "".join(out)).split())
+    return " ".join(_ORDINAL.sub(r"\1", _ARTICLES.sub(" ", "".join(out))).split())
 
 
 @dataclass(frozen=True)
