@@ -260,17 +260,21 @@ def clauses(sentence: str) -> list[str]:
                                          r"|\s+(?=and\s+(?:has|have|had|was|were|is|are|will|would|did|also|"
                                          r"then|[a-z]+ed)\b)", sentence)]
     out: list[str] = []
-    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name
-        if out and _place_name(out[-1]) and p[:1].isupper() and sentence.find(out[-1] + ", " + p) >= 0:
+    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name;
+        # "Ben Wallace, Jermaine O'Neal, and Ron Artest were suspended": a list of names is the subject of
+        # the clause that ends it, not a clause of its own
+        joins = p[:1].isupper() or re.match(r"(?:and|or)\s+[A-Z]", p)
+        if out and _names_only(out[-1]) and joins and sentence.find(out[-1] + ", " + p) >= 0:
             out[-1] = out[-1] + ", " + p
         else:
             out.append(p)
     return out
 
 
-def _place_name(part: str) -> bool:
-    words = part.split()
-    return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
+def _names_only(part: str) -> bool:
+    """A piece made of capitalised words only (and "and"/"or" between them): a name or a list of names."""
+    words = [w for w in part.split() if w not in ("and", "or")]
+    return bool(words) and all(w[:1].isupper() for w in words)
 
 
 def list_items(sentence: str) -> list[str]:
