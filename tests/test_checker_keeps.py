@@ -65,3 +65,34 @@ def test_a_word_the_source_asserts_somewhere_is_not_negated_by_its_other_mention
     assert not negation_flip("The association called the plans a ban on eating.", text)
     assert negation_flip("The association did not call it a ban.", "The association called it a ban.")
     assert negation_flip("The council approved the budget.", "The council did not approve the budget.")
+
+
+PUBS = Source(1, "a", "Smoking plans", 'The British Beer and Pub Association accused Mr Reid of introducing a "ban on '
+              'eating" in pubs rather than a ban on smoking.', ("a:0",))
+FOREST = Source(2, "b", "Reaction", "Pro-smokers' group Forest attacked the reform plans as an attempt to demonise "
+                "smokers.", ("b:0",))
+Q_PUBS = "Which group attacked the plans, and which trade body called them a ban on eating?"
+
+
+def test_a_sentence_whose_clauses_two_sources_hold_cites_both():
+    v = verify("The pro-smoking group Forest attacked the plans, and the British Beer and Pub Association called "
+               "them a ban on eating. [1]", [PUBS, FOREST], Q_PUBS)
+    assert v.sentences[0].citations == (1, 2) and v.supported_share == 1.0
+
+
+def test_a_clause_no_source_holds_is_still_dropped():
+    v = verify("The pro-smoking group Forest attacked the plans, and the British Medical Association called "
+               "them a ban on drinking. [1]", [PUBS, FOREST], Q_PUBS)
+    assert "Medical" not in v.text and v.dropped
+    assert v.sentences[0].citations == (2,)
+
+
+def test_a_clause_without_its_own_subject_needs_the_source_of_the_clause_before():
+    ceo = Source(1, "c", "Google", "Google CEO Sundar Pichai says the company's next trillion will come from search.",
+                 ("c:0",))
+    other = Source(2, "d", "Schmidt", "Eric Schmidt, former CEO of Google and technical adviser at Alphabet, spoke.",
+                   ("d:0",))
+    v = verify("The CEO of Google is Sundar Pichai, who is the former CEO of Google and technical adviser at "
+               "Alphabet. [1]", [ceo, other], "Who is the CEO of Google?")
+    assert 2 not in v.sentences[0].citations
+    assert "technical adviser" not in v.text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from rag.answer import asked
-from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, metadata
+from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
 from rag.text.sentences import sentence_spans
@@ -33,6 +33,10 @@ _SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|
 _ORDINAL_REF = re.compile(r",?\s*(?:as\s+(?:\w+\s+)?(?:indicated|stated|mentioned|noted|reported|shown|said)\s+(?:in|by)|"
                           r"according\s+to)\s+the\s+(?:first|second|third|fourth|fifth|last|same|above|provided)\s+"
                           r"(?:sources?|articles?|passages?|documents?)\b", re.I)
+# A clause that names its own subject ("and the British Beer and Pub Association called ..."): it may be
+# checked against another source than the clause before; a relative or pronoun subject may not.
+_OWN_SUBJECT = re.compile(r"(?:(?:and|but|while|whereas|although)\s+)?(?:the\s+)?"
+                          r"(?!(?:He|She|It|They|We|His|Her|Its|Their|This|That|These|Those|Who|Which)\b)[A-Z]")
 _META = re.compile(
     r"^\s*(?:i|i'm|sorry)\b|\bthe (?:provided |given )?(?:sources?|context|articles?|documents?)\b"
     r".*\b(?:not|no|n't|cannot|unable|insufficient|unclear)\b",
@@ -78,12 +82,34 @@ def _judge(raw: str, by_n: dict[int, Source], question: str
     whole = [n for n in final if not scores[n].dropped]
     final = whole or final  # a source that supports all of it wins over one that supports a part
     drop = () if whole or not final else min((scores[n].dropped for n in final), key=len)
+    if not whole and not is_meta and len(by_n) > 1:  # no one source holds all of it: do several?
+        together = _across(plain, by_n, question, cited)
+        final, drop = (together, ()) if together else (final, drop)
     seen: dict[int, tuple[float, Citation]] = {}
     for n in dict.fromkeys(cited + final):
         got, src = scores[n], by_n[n]
         seen[n] = (max(got.score, got.kept), Citation(n, src.doc_id, src.title, src.chunk_at(got.offset), got.quote,
                                                       n in final))
     return plain, is_meta, final, seen, _remove(plain, drop)[1]
+
+
+def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int]) -> list[int]:
+    """The sources that together hold every clause of a sentence no one source holds ("Forest attacked the
+    plans [2], and the BBPA called them a ban on eating [1]"): each clause needs a source of its own that
+    supports it (a source the model cited at SUPPORT_THRESHOLD, another at ADD_THRESHOLD); [] otherwise."""
+    parts = claim_parts(plain)
+    if len(parts) < 2:
+        return []
+    scores = {n: part_scores(parts, s.text, question, metadata(s.title, s.publisher, s.date)) for n, s in by_n.items()}
+    chosen: list[int] = []
+    for k in range(len(parts)):
+        held = [n for n in by_n if scores[n][k] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
+        if k and not _OWN_SUBJECT.match(parts[k]):  # "who is the former CEO", "succeeding his father": its
+            held = [n for n in held if n == chosen[-1]]  # subject is the clause before's, so is its source
+        if not held:
+            return []
+        chosen.append(next((n for n in chosen if n in held), max(held, key=lambda n: (n in cited, scores[n][k]))))
+    return sorted(set(chosen)) if len(set(chosen)) > 1 else []
 
 
 def _remove(plain: str, parts: Sequence[str]) -> tuple[str, str]:

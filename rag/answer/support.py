@@ -290,3 +290,29 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
     if not dropped:
         return whole
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
+
+
+def claim_parts(sentence: str) -> tuple[str, ...]:
+    """The clauses of a sentence for judging each against its own source: a piece with fewer than
+    MIN_CLAUSE_WORDS content words ("Georgia.") joins the piece before it (the first piece, the next)."""
+    out: list[str] = []
+    for part in claims.clauses(sentence):
+        if out and len(content_words(canonical(out[-1])) - _IGNORED) < MIN_CLAUSE_WORDS:
+            out[-1] = out[-1] + ", " + part
+        elif out and len(content_words(canonical(part)) - _IGNORED) < MIN_CLAUSE_WORDS:
+            out[-1] = out[-1] + ", " + part
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "") -> tuple[float, ...]:
+    """How well one source supports each of `parts` on its own (every check of `assess`, clause by clause)."""
+    prep = prepare(text, meta)
+    asked = content_words(canonical(question)) | key_terms(canonical(question))
+    out = []
+    for part in parts:
+        got = _score(canonical(part), question, text, prep, asked, clause=True)
+        out.append(got.score if got is not None else 0.0)
+    return tuple(out)
+
