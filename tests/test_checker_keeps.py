@@ -6,7 +6,7 @@ from rag.answer.cite import SUPPORT_THRESHOLD, verify
 from rag.answer.claims import clauses
 from rag.answer.polarity import negation_flip
 from rag.answer.slots import name_slot_conflict
-from rag.answer.support import assess
+from rag.answer.support import assess, metadata
 from rag.core.types import Source
 
 BRAWL = ("Indiana's Ron Artest, Jermaine O'Neal and Stephen Jackson, and Detroit's Ben Wallace were suspended "
@@ -96,3 +96,34 @@ def test_a_clause_without_its_own_subject_needs_the_source_of_the_clause_before(
                "Alphabet. [1]", [ceo, other], "Who is the CEO of Google?")
     assert 2 not in v.sentences[0].citations
     assert "technical adviser" not in v.text
+
+
+SUB = "The sub, while running submerged, strayed Nov. 10 into Japanese waters near Ishigaki Island."
+
+
+def test_a_year_added_to_a_day_the_undated_source_gives_without_one_is_no_contradiction():
+    years = frozenset({"2004"})
+    for claim in ("The submarine strayed into Japanese waters on November 10, 2004.",
+                  "The submarine strayed into Japanese waters on 10 November 2004."):
+        assert assess(claim, SUB, "", "", years).score >= SUPPORT_THRESHOLD
+        assert not _ok(claim, SUB)  # no source states 2004
+
+
+def test_a_year_against_a_source_that_states_another_fails():
+    assert not _ok("The submarine strayed into Japanese waters on November 10, 2004.", SUB + " It was 2003.")
+    dated = metadata("Sub intrusion", None, "2003-11-13")
+    assert not assess("The submarine strayed into Japanese waters on November 10, 2004.", SUB, "", dated).score \
+        >= SUPPORT_THRESHOLD
+    assert assess("The submarine strayed into Japanese waters on November 10, 2003.", SUB, "",
+                  dated).score >= SUPPORT_THRESHOLD
+    assert not _ok("The submarine strayed into Japanese waters on November 11, 2004.", SUB)  # another day
+
+
+def test_the_added_year_must_be_stated_by_a_source_shown_with_it():
+    near = Source(1, "a", "Sub", SUB, ("a:0",))
+    dateline = Source(2, "b", "Japan Times", "The Japan Times: Nov. 13, 2004. Officials spoke.", ("b:0",))
+    q = "On what date did the submarine enter Japanese waters?"
+    right = verify("The submarine strayed into Japanese waters on November 10, 2004. [2]", [near, dateline], q)
+    assert right.sentences[0].citations == (1,)
+    wrong = verify("The submarine strayed into Japanese waters on November 10, 2007. [2]", [near, dateline], q)
+    assert wrong.supported_share == 0.0

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from rag.answer import asked
-from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores
+from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores, years_stated
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
 from rag.text.sentences import sentence_spans
@@ -66,12 +66,12 @@ def _holds(got: Assessment, threshold: float) -> bool:
     return got.score >= threshold or (bool(got.dropped) and got.kept >= threshold)
 
 
-def _judge(raw: str, by_n: dict[int, Source], question: str
+def _judge(raw: str, by_n: dict[int, Source], question: str, years: frozenset[str]
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
     plain = strip_markers(_SOURCE_REF.sub("", _ORDINAL_REF.sub("", raw)))
     is_meta = bool(_META.search(plain))
-    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date))
+    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date), years)
               for n, src in by_n.items()}
     cited = [n for n in parse_markers(raw) if n in by_n]  # markers naming no source are dropped
     final = [n for n in cited if _holds(scores[n], SUPPORT_THRESHOLD)]
@@ -83,7 +83,7 @@ def _judge(raw: str, by_n: dict[int, Source], question: str
     final = whole or final  # a source that supports all of it wins over one that supports a part
     drop = () if whole or not final else min((scores[n].dropped for n in final), key=len)
     if not whole and not is_meta and len(by_n) > 1:  # no one source holds all of it: do several?
-        together = _across(plain, by_n, question, cited)
+        together = _across(plain, by_n, question, cited, years)
         final, drop = (together, ()) if together else (final, drop)
     seen: dict[int, tuple[float, Citation]] = {}
     for n in dict.fromkeys(cited + final):
@@ -93,14 +93,16 @@ def _judge(raw: str, by_n: dict[int, Source], question: str
     return plain, is_meta, final, seen, _remove(plain, drop)[1]
 
 
-def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int]) -> list[int]:
+def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int], years: frozenset[str]
+            ) -> list[int]:
     """The sources that together hold every clause of a sentence no one source holds ("Forest attacked the
     plans [2], and the BBPA called them a ban on eating [1]"): each clause needs a source of its own that
     supports it (a source the model cited at SUPPORT_THRESHOLD, another at ADD_THRESHOLD); [] otherwise."""
     parts = claim_parts(plain)
     if len(parts) < 2:
         return []
-    scores = {n: part_scores(parts, s.text, question, metadata(s.title, s.publisher, s.date)) for n, s in by_n.items()}
+    scores = {n: part_scores(parts, s.text, question, metadata(s.title, s.publisher, s.date), years)
+              for n, s in by_n.items()}
     chosen: list[int] = []
     for k in range(len(parts)):
         held = [n for n in by_n if scores[n][k] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
@@ -125,6 +127,9 @@ def _remove(plain: str, parts: Sequence[str]) -> tuple[str, str]:
 def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verification:
     """Keep the citations each sentence's source supports, add one where a source clearly does."""
     by_n = {s.n: s for s in sources}
+    # the years the sources state, their dates included: a year the model adds to a day an undated source
+    # gives without one must be one of these (rag.answer.support)
+    years = frozenset().union(*(years_stated(s.text + " " + metadata(s.title, s.publisher, s.date)) for s in sources))
     best: dict[int, tuple[float, Citation]] = {}  # source number -> its best-scoring verified quote
     rejected: dict[int, Citation] = {}
     sentences: list[Sentence] = []
@@ -133,7 +138,7 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     counted = supported = prev_end = 0
     ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
-        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question)
+        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, years)
         answers = answers or (bool(final) and asked.fills(ask, plain) and (
             asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
         for n, (score, cite) in seen.items():

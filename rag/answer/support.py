@@ -25,6 +25,7 @@ from rag.text.lexicon import (
     FRAMING,
     HEDGES,
     LIGHT_VERBS,
+    MONTHS,
     OPENERS,
     PUBLICATION,
     canonical,
@@ -197,12 +198,39 @@ def _capped(claim: str, question: str, prep: Prepared, names: set[str], terms: s
     return False
 
 
-def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False
-           ) -> Assessment | None:
+_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTHS) + ")"
+_DAY_YEAR = re.compile(rf"\b(?:({_MONTH}) (\d{{1,2}}),? |(\d{{1,2}}) ({_MONTH}),? )((?:19|20)\d\d)\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def years_stated(text: str) -> frozenset[str]:
+    """The years (1900-2099) a text states."""
+    return frozenset(_YEAR.findall(text))
+
+
+def _years_of_yearless_days(claim: str, prep: Prepared, years: frozenset[str]) -> set[str]:
+    """Years the claim adds to a day the source gives without one ("November 10, 2004" against "strayed
+    Nov. 10"), when the source, its metadata included, states no year at all and another source shown
+    with it (`years`: its dateline, its date) states this one. A source that states any year must state
+    this one (its own date, in the metadata, counts), so a different stated year still fails, and so does
+    a year no source states (the model's own: "November 15, 2007" for a 2004 story)."""
+    if _YEAR.search(prep.whole):
+        return set()
+    out = set()
+    for m in _DAY_YEAR.finditer(claim):
+        month, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if m.group(5) in years and re.search(rf"\b(?:{month} {day}|{day} {month})\b", prep.whole):
+            out.add(m.group(5))
+    return out
+
+
+def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False,
+           years: frozenset[str] = frozenset()) -> Assessment | None:
     """One claim (sentence or clause) against a source; None when it asserts nothing checkable."""
-    words = content_words(claim) - _IGNORED
+    added = _years_of_yearless_days(claim, prep, years)  # neither counted nor required
+    words = content_words(claim) - _IGNORED - added
     names = _names(claim, prep, question)
-    terms = {t for t in key_terms(claim) if t[0].isdigit()} | names
+    terms = {t for t in key_terms(claim) if t[0].isdigit()} - added | names
     if not words and not terms:
         return None
     found = {w: _found(w, w in names, prep) for w in words | terms}
@@ -256,7 +284,8 @@ def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
         and not any(_found(w, True, prep) for w in chain)
 
 
-def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Assessment:
+def assess(sentence: str, text: str, question: str = "", meta: str = "", years: frozenset[str] = frozenset()
+           ) -> Assessment:
     """Support of one answer sentence (markers stripped) by one source text and its metadata.
 
     `score` judges the whole sentence (a failing clause caps it); when the first clause holds and
@@ -266,7 +295,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
     asked = content_words(canonical(question)) | key_terms(canonical(question))
     if _INCOMPLETE.search(sentence) and not sentence.rstrip().endswith("?"):  # cut off: "... take place in"
         return Assessment(0.0, "", 0)
-    whole = _score(canonical(sentence), question, text, prep, asked)
+    whole = _score(canonical(sentence), question, text, prep, asked, years=years)
     if whole is None:
         return Assessment(0.0, "", 0)
     parts = claims.clauses(sentence)
@@ -278,7 +307,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
         canon = canonical(part)
         if len((content_words(canon) - _IGNORED) - asked) < MIN_CLAUSE_WORDS:
             continue
-        got = _score(canon, question, text, prep, asked, clause=True)
+        got = _score(canon, question, text, prep, asked, clause=True, years=years)
         if got is None:
             continue
         if got.score >= SUPPORT_THRESHOLD:
@@ -306,13 +335,14 @@ def claim_parts(sentence: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "") -> tuple[float, ...]:
+def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "",
+                years: frozenset[str] = frozenset()) -> tuple[float, ...]:
     """How well one source supports each of `parts` on its own (every check of `assess`, clause by clause)."""
     prep = prepare(text, meta)
     asked = content_words(canonical(question)) | key_terms(canonical(question))
     out = []
     for part in parts:
-        got = _score(canonical(part), question, text, prep, asked, clause=True)
+        got = _score(canonical(part), question, text, prep, asked, clause=True, years=years)
         out.append(got.score if got is not None else 0.0)
     return tuple(out)
 
