@@ -3,7 +3,7 @@ answers), each on small fixed text, next to the wrong answer the same rule must 
 from __future__ import annotations
 
 from rag.answer.cite import SUPPORT_THRESHOLD, verify
-from rag.answer.claims import clauses
+from rag.answer.claims import clauses, role_conflict
 from rag.answer.polarity import negation_flip
 from rag.answer.slots import name_slot_conflict
 from rag.answer.support import assess, metadata
@@ -127,3 +127,10 @@ def test_the_added_year_must_be_stated_by_a_source_shown_with_it():
     assert right.sentences[0].citations == (1,)
     wrong = verify("The submarine strayed into Japanese waters on November 10, 2007. [2]", [near, dateline], q)
     assert wrong.supported_share == 0.0
+
+
+def test_a_headline_participle_is_passive():
+    headline = "Band Aid 20 video shown across UK. The new video has been shown for the first time."
+    assert not role_conflict("The Band Aid 20 video was shown across the UK", headline)
+    assert not role_conflict("The Band Aid 20 video was shown across the UK", "Band Aid 20 video shown across UK.")
+    assert role_conflict("The video was shown by ITV", "The video was shown by BBC.")  # another doer still fails

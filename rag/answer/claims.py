@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, OPENERS, SYNONYMS
+from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, OPENERS, PARTICIPLES, SYNONYMS
 from rag.text.words import STOPWORDS, normalise, related
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–.!?]|--| - ")
 _AUX = frozenset("will would must can could may might should shall to did does do has have had".split())
 BE = frozenset("was were is are be been being".split())
+_HAVE = frozenset("has have had having".split())
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
 _ROLE_VERBS = frozenset(["told"])  # a reporting verb with a named addressee: "X told Y"; "said" has none
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
@@ -104,7 +105,8 @@ def verbs(toks: Sequence[Tok]) -> dict[int, bool]:
             continue  # "a jailed leader", "the injured man": an adjective, not a deed
         if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or t.low in _ROLE_VERBS or ing \
                 or any(b in _AUX or b in BE or b in NEGATIONS for b in before):
-            out[i] = any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
+            out[i] = (any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))) \
+                or (t.low in PARTICIPLES and not any(b in _HAVE for b in before))
     return out
 
 
