@@ -134,3 +134,11 @@ def test_a_headline_participle_is_passive():
     assert not role_conflict("The Band Aid 20 video was shown across the UK", headline)
     assert not role_conflict("The Band Aid 20 video was shown across the UK", "Band Aid 20 video shown across UK.")
     assert role_conflict("The video was shown by ITV", "The video was shown by BBC.")  # another doer still fails
+
+
+def test_a_failing_main_clause_is_never_dropped_from_a_kept_rest():
+    # the old split: names, then the clause with the verb; that clause failing must fail the sentence
+    text = "Ben Wallace, Jermaine O'Neal and Stephen Jackson were fined. A fight with fans that Stern called shocking."
+    got = assess("Ben Wallace, Jermaine O'Neal, Stephen Jackson; and Ron Artest were suspended for life; a fight "
+                 "with fans that Stern called shocking.", text, "Who was suspended?")
+    assert got.score < SUPPORT_THRESHOLD and not got.dropped

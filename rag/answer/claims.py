@@ -266,14 +266,14 @@ def clauses(sentence: str) -> list[str]:
         # "Ben Wallace, Jermaine O'Neal, and Ron Artest were suspended": a list of names is the subject of
         # the clause that ends it, not a clause of its own
         joins = p[:1].isupper() or re.match(r"(?:and|or)\s+[A-Z]", p)
-        if out and _names_only(out[-1]) and joins and sentence.find(out[-1] + ", " + p) >= 0:
+        if out and names_only(out[-1]) and joins and sentence.find(out[-1] + ", " + p) >= 0:
             out[-1] = out[-1] + ", " + p
         else:
             out.append(p)
     return out
 
 
-def _names_only(part: str) -> bool:
+def names_only(part: str) -> bool:
     """A piece made of capitalised words only (and "and"/"or" between them): a name or a list of names."""
     words = [w for w in part.split() if w not in ("and", "or")]
     return bool(words) and all(w[:1].isupper() for w in words)

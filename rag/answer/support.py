@@ -303,6 +303,8 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
         return whole
     dropped: list[str] = []
     kept: list[float] = []
+    main = next((p for p in parts if not claims.names_only(p)), None)  # the first that is more than names
+    failed = Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)
     for part in parts:
         canon = canonical(part)
         if len((content_words(canon) - _IGNORED) - asked) < MIN_CLAUSE_WORDS:
@@ -312,8 +314,8 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
             continue
         if got.score >= SUPPORT_THRESHOLD:
             kept.append(got.score)
-        elif not kept:  # the sentence's first claim fails: nothing is kept (a trailing aside alone
-            return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)  # is no answer)
+        elif not kept or part == main:  # the sentence's first claim, or its main clause, fails: nothing
+            return failed  # is kept (a trailing aside, or names without what they did, is no answer)
         else:
             dropped.append(part)
     if not dropped:
