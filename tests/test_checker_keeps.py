@@ -142,3 +142,11 @@ def test_a_failing_main_clause_is_never_dropped_from_a_kept_rest():
     got = assess("Ben Wallace, Jermaine O'Neal, Stephen Jackson; and Ron Artest were suspended for life; a fight "
                  "with fans that Stern called shocking.", text, "Who was suspended?")
     assert got.score < SUPPORT_THRESHOLD and not got.dropped
+
+
+def test_a_count_is_the_number_of_names_its_apposition_lists():
+    q = "How many players were suspended?"
+    assert _ok("Four players, Artest, O'Neal, Jackson and Wallace, were suspended indefinitely by the NBA.", BRAWL, q)
+    assert not _ok("Five players, Artest, O'Neal, Jackson and Wallace, were suspended indefinitely by the NBA.",
+                   BRAWL, q)
+    assert not _ok("Four players, Artest, O'Neal and Jackson, were suspended indefinitely by the NBA.", BRAWL, q)

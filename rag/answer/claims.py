@@ -279,10 +279,24 @@ def names_only(part: str) -> bool:
     return bool(words) and all(w[:1].isupper() for w in words)
 
 
+def _counted_names(sentence: str) -> list[str]:
+    """The names an apposition lists after a count: "4 players, Artest, O'Neal, Jackson and Wallace, were
+    suspended" -> [Artest, O'Neal, Jackson, Wallace] (canonical text: number words are digits)."""
+    m = re.search(r"\b\d+\s+[a-z]+,\s+(?=[A-Z])", sentence)
+    if not m:
+        return []
+    items: list[str] = []
+    for piece in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", sentence[m.end():]):
+        if not piece.strip() or not names_only(piece.strip()):
+            break
+        items.append(piece.strip())
+    return items
+
+
 def list_items(sentence: str) -> list[str]:
     """The items after "including", "such as", "namely", "among them": "A, B and C" -> [A, B, C]."""
     m = LIST_CUES.search(sentence) or re.search(r":\s+", sentence)
     if not m:
-        return []
+        return _counted_names(sentence)
     rest = re.split(r"[;:.!?]", sentence[m.end():])[0]
     return [p.strip() for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", rest) if p.strip()]
