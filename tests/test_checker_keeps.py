@@ -150,3 +150,15 @@ def test_a_count_is_the_number_of_names_its_apposition_lists():
     assert not _ok("Five players, Artest, O'Neal, Jackson and Wallace, were suspended indefinitely by the NBA.",
                    BRAWL, q)
     assert not _ok("Four players, Artest, O'Neal and Jackson, were suspended indefinitely by the NBA.", BRAWL, q)
+
+
+def test_an_answer_clause_made_of_question_words_and_the_answer_is_judged_and_kept():
+    src = Source(1, "w", "2018 World Cup", "2018 FIFA World Cup. Netherlands. Runner-up. 7 matches played.", ("w:0",))
+    q = "Who was the runner-up of the 2018 World Cup?"
+    v = verify("The runner-up of the 2018 World Cup was the Netherlands, who won the title after defeating France "
+               "in the final. [1]", [src], q)
+    assert v.text.startswith("The runner-up of the 2018 World Cup was the Netherlands") and "France" not in v.text
+    assert v.dropped
+    wrong = verify("The runner-up of the 2018 World Cup was Croatia, who won the title after defeating France "
+                   "in the final. [1]", [src], q)
+    assert wrong.supported_share == 0.0

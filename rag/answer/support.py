@@ -53,6 +53,7 @@ _IGNORED = FRAMING | PUBLICATION | HEDGES | CONNECTIVES | LIGHT_VERBS
 _COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)\b", re.I)
 _YES = re.compile(r"^\s*yes\b", re.I)
+_IS_ANSWER = re.compile(r"\s(?:is|was|are|were)\s+(?:the\s+)?[A-Z]")  # "... was the Netherlands"
 _INCOMPLETE = re.compile(r"\b(?:in|on|at|of|to|the|a|an|was|were|is|are|by|for|with|and|or|from)\W*$", re.I)
 
 
@@ -305,9 +306,12 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
     kept: list[float] = []
     main = next((p for p in parts if not claims.names_only(p)), None)  # the first that is more than names
     failed = Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)
-    for part in parts:
+    for k, part in enumerate(parts):
         canon = canonical(part)
-        if len((content_words(canon) - _IGNORED) - asked) < MIN_CLAUSE_WORDS:
+        # a first clause "X was Y" is the sentence's claim even when the question supplied all but its
+        # answer ("The runner-up of the 2018 World Cup was the Netherlands, who won the title ...")
+        least = 1 if k == 0 and _IS_ANSWER.search(part) else MIN_CLAUSE_WORDS
+        if len((content_words(canon) - _IGNORED) - asked) < least:
             continue
         got = _score(canon, question, text, prep, asked, clause=True, years=years)
         if got is None:
