@@ -101,16 +101,16 @@ def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int]
     parts = claim_parts(plain)
     if len(parts) < 2:
         return []
-    scores = {n: part_scores(parts, s.text, question, metadata(s.title, s.publisher, s.date), years)
-              for n, s in by_n.items()}
     chosen: list[int] = []
-    for k in range(len(parts)):
-        held = [n for n in by_n if scores[n][k] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
-        if k and not _OWN_SUBJECT.match(parts[k]):  # "who is the former CEO", "succeeding his father": its
-            held = [n for n in held if n == chosen[-1]]  # subject is the clause before's, so is its source
+    for k, part in enumerate(parts):  # clause by clause, so the first clause no source holds ends the search
+        # "who is the former CEO", "succeeding his father": its subject is the clause before's, so is its source
+        candidates = by_n if not k or _OWN_SUBJECT.match(part) else {chosen[-1]: by_n[chosen[-1]]}
+        scores = {n: part_scores((part,), s.text, question, metadata(s.title, s.publisher, s.date), years)[0]
+                  for n, s in candidates.items()}
+        held = [n for n in scores if scores[n] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
         if not held:
             return []
-        chosen.append(next((n for n in chosen if n in held), max(held, key=lambda n: (n in cited, scores[n][k]))))
+        chosen.append(next((n for n in chosen if n in held), max(held, key=lambda n: (n in cited, scores[n]))))
     return sorted(set(chosen)) if len(set(chosen)) > 1 else []
 
 
