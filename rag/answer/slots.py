@@ -116,12 +116,12 @@ def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
     """A name of `names` sits next to a word that, in the source, has another name in that place
     ("Hastert of Texas" / "Hastert of Illinois"; "the envoy was Araghchi" / "envoy Steve Witkoff")."""
     c, e = claims.tokens(claim, frozenset(names)), claims.tokens(evidence)
+    verbs = claims.verbs(c)
     for i, t in enumerate(c):
         if not t.name or t.low not in names or t.low in CALENDAR:
             continue
         lo, hi = claims.chain(c, i)
         mine = {c[x].low for x in range(lo, hi + 1)}
-        verbs = claims.verbs(c)
         for step in (-1, 1):
             got = _neighbour(c, i, step)
             if got is not None and _slot_taken(c, got[0], step, got[1], mine, e, got[0] in verbs) \
