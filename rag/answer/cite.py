@@ -4,7 +4,9 @@ citations whose source supports the sentence, and add one where a source clearly
 Support is judged by rag.answer.support (lexical, deterministic: content words, every number, date
 and name, negation, roles and slots, clause by clause; the source's title, publisher and date count).
 A sentence whose first clause is supported but whose later clauses are not is kept without them:
-`Sentence.dropped` and `Verification.dropped` say what was removed. It does not call a model.
+`Sentence.dropped` and `Verification.dropped` say what was removed. A sentence no one source holds is
+kept when each of its clauses is held by a source of its own, and cites them all (a clause without its
+own subject must share the source of the clause before). It does not call a model.
 Standard library only.
 """
 from __future__ import annotations

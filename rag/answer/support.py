@@ -3,8 +3,9 @@
 Lexical and deterministic. A claim's content words must be found in the source (word forms and a
 short synonym list count; framing words such as "the sources mention" do not count); every number,
 date and name must be there too (names exactly or as a demonym, never by prefix), unless the question
-supplied it and the source gives no other value for that slot. The source's title, publisher and date
-count as evidence. A negation flip, a role swap or a number or name in the wrong slot
+supplied it and the source gives no other value for that slot, or it is a year added to a day an
+undated, yearless source gives ("November 10, 2004" / "Nov. 10") that another source shown states.
+The source's title, publisher and date count as evidence. A negation flip, a role swap or a number or name in the wrong slot
 (rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
 edition while its evidence is about another one than the question asks (rag.retrieval.constraints).
 A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
