@@ -4,7 +4,9 @@ citations whose source supports the sentence, and add one where a source clearly
 Support is judged by rag.answer.support (lexical, deterministic: content words, every number, date
 and name, negation, roles and slots, clause by clause; the source's title, publisher and date count).
 A sentence whose first clause is supported but whose later clauses are not is kept without them:
-`Sentence.dropped` and `Verification.dropped` say what was removed. It does not call a model.
+`Sentence.dropped` and `Verification.dropped` say what was removed. A sentence no one source holds is
+kept when each of its clauses is held by a source of its own, and cites them all (a clause without its
+own subject must share the source of the clause before). It does not call a model.
 Standard library only.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from rag.answer import asked
-from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, metadata
+from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores, years_stated
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
 from rag.text.sentences import sentence_spans
@@ -33,6 +35,10 @@ _SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|
 _ORDINAL_REF = re.compile(r",?\s*(?:as\s+(?:\w+\s+)?(?:indicated|stated|mentioned|noted|reported|shown|said)\s+(?:in|by)|"
                           r"according\s+to)\s+the\s+(?:first|second|third|fourth|fifth|last|same|above|provided)\s+"
                           r"(?:sources?|articles?|passages?|documents?)\b", re.I)
+# A clause that names its own subject ("and the British Beer and Pub Association called ..."): it may be
+# checked against another source than the clause before; a relative or pronoun subject may not.
+_OWN_SUBJECT = re.compile(r"(?:(?:and|but|while|whereas|although)\s+)?(?:the\s+)?"
+                          r"(?!(?:He|She|It|They|We|His|Her|Its|Their|This|That|These|Those|Who|Which)\b)[A-Z]")
 _META = re.compile(
     r"^\s*(?:i|i'm|sorry)\b|\bthe (?:provided |given )?(?:sources?|context|articles?|documents?)\b"
     r".*\b(?:not|no|n't|cannot|unable|insufficient|unclear)\b",
@@ -62,12 +68,12 @@ def _holds(got: Assessment, threshold: float) -> bool:
     return got.score >= threshold or (bool(got.dropped) and got.kept >= threshold)
 
 
-def _judge(raw: str, by_n: dict[int, Source], question: str
+def _judge(raw: str, by_n: dict[int, Source], question: str, years: frozenset[str]
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
     plain = strip_markers(_SOURCE_REF.sub("", _ORDINAL_REF.sub("", raw)))
     is_meta = bool(_META.search(plain))
-    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date))
+    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date), years)
               for n, src in by_n.items()}
     cited = [n for n in parse_markers(raw) if n in by_n]  # markers naming no source are dropped
     final = [n for n in cited if _holds(scores[n], SUPPORT_THRESHOLD)]
@@ -78,12 +84,36 @@ def _judge(raw: str, by_n: dict[int, Source], question: str
     whole = [n for n in final if not scores[n].dropped]
     final = whole or final  # a source that supports all of it wins over one that supports a part
     drop = () if whole or not final else min((scores[n].dropped for n in final), key=len)
+    if not whole and not is_meta and len(by_n) > 1:  # no one source holds all of it: do several?
+        together = _across(plain, by_n, question, cited, years)
+        final, drop = (together, ()) if together else (final, drop)
     seen: dict[int, tuple[float, Citation]] = {}
     for n in dict.fromkeys(cited + final):
         got, src = scores[n], by_n[n]
         seen[n] = (max(got.score, got.kept), Citation(n, src.doc_id, src.title, src.chunk_at(got.offset), got.quote,
                                                       n in final))
     return plain, is_meta, final, seen, _remove(plain, drop)[1]
+
+
+def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int], years: frozenset[str]
+            ) -> list[int]:
+    """The sources that together hold every clause of a sentence no one source holds ("Forest attacked the
+    plans [2], and the BBPA called them a ban on eating [1]"): each clause needs a source of its own that
+    supports it (a source the model cited at SUPPORT_THRESHOLD, another at ADD_THRESHOLD); [] otherwise."""
+    parts = claim_parts(plain)
+    if len(parts) < 2:
+        return []
+    chosen: list[int] = []
+    for k, part in enumerate(parts):  # clause by clause, so the first clause no source holds ends the search
+        # "who is the former CEO", "succeeding his father": its subject is the clause before's, so is its source
+        candidates = by_n if not k or _OWN_SUBJECT.match(part) else {chosen[-1]: by_n[chosen[-1]]}
+        scores = {n: part_scores((part,), s.text, question, metadata(s.title, s.publisher, s.date), years)[0]
+                  for n, s in candidates.items()}
+        held = [n for n in scores if scores[n] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
+        if not held:
+            return []
+        chosen.append(next((n for n in chosen if n in held), max(held, key=lambda n: (n in cited, scores[n]))))
+    return sorted(set(chosen)) if len(set(chosen)) > 1 else []
 
 
 def _remove(plain: str, parts: Sequence[str]) -> tuple[str, str]:
@@ -99,6 +129,9 @@ def _remove(plain: str, parts: Sequence[str]) -> tuple[str, str]:
 def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verification:
     """Keep the citations each sentence's source supports, add one where a source clearly does."""
     by_n = {s.n: s for s in sources}
+    # the years the sources state, their dates included: a year the model adds to a day an undated source
+    # gives without one must be one of these (rag.answer.support)
+    years = frozenset().union(*(years_stated(s.text + " " + metadata(s.title, s.publisher, s.date)) for s in sources))
     best: dict[int, tuple[float, Citation]] = {}  # source number -> its best-scoring verified quote
     rejected: dict[int, Citation] = {}
     sentences: list[Sentence] = []
@@ -107,7 +140,7 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     counted = supported = prev_end = 0
     ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
-        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question)
+        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, years)
         answers = answers or (bool(final) and asked.fills(ask, plain) and (
             asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
         for n, (score, cite) in seen.items():

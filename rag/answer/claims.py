@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
-from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, OPENERS, SYNONYMS
+from rag.text.lexicon import COPULAR, DEMONYMS, LIST_CUES, NEGATIONS, OPENERS, PARTICIPLES, SYNONYMS
 from rag.text.words import STOPWORDS, normalise, related
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*|[,;:()\"—–.!?]|--| - ")
 _AUX = frozenset("will would must can could may might should shall to did does do has have had".split())
 BE = frozenset("was were is are be been being".split())
+_HAVE = frozenset("has have had having".split())
 _ROLE_REACH = 5  # tokens between a name and the verb it does or undergoes; 4 missed "the withdrawal of Franklin"
 _ROLE_VERBS = frozenset(["told"])  # a reporting verb with a named addressee: "X told Y"; "said" has none
 _ADVERBS = frozenset("first later earlier again still then now soon already ago".split())
@@ -104,7 +105,8 @@ def verbs(toks: Sequence[Tok]) -> dict[int, bool]:
             continue  # "a jailed leader", "the injured man": an adjective, not a deed
         if t.low.endswith(("ed", "en", "wn")) or t.low in COPULAR or t.low in _ROLE_VERBS or ing \
                 or any(b in _AUX or b in BE or b in NEGATIONS for b in before):
-            out[i] = any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))
+            out[i] = (any(b in BE for b in before) and t.low.endswith(("ed", "en", "wn", "t"))) \
+                or (t.low in PARTICIPLES and not any(b in _HAVE for b in before))
     return out
 
 
@@ -260,23 +262,41 @@ def clauses(sentence: str) -> list[str]:
                                          r"|\s+(?=and\s+(?:has|have|had|was|were|is|are|will|would|did|also|"
                                          r"then|[a-z]+ed)\b)", sentence)]
     out: list[str] = []
-    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name
-        if out and _place_name(out[-1]) and p[:1].isupper() and sentence.find(out[-1] + ", " + p) >= 0:
+    for p in (p for p in parts if p):  # "London, England hosted": a place and its country are one name;
+        # "Ben Wallace, Jermaine O'Neal, and Ron Artest were suspended": a list of names is the subject of
+        # the clause that ends it, not a clause of its own
+        joins = p[:1].isupper() or re.match(r"(?:and|or)\s+[A-Z]", p)
+        if out and names_only(out[-1]) and joins and sentence.find(out[-1] + ", " + p) >= 0:
             out[-1] = out[-1] + ", " + p
         else:
             out.append(p)
     return out
 
 
-def _place_name(part: str) -> bool:
-    words = part.split()
-    return 0 < len(words) <= 3 and all(w[:1].isupper() for w in words)
+def names_only(part: str) -> bool:
+    """A piece made of capitalised words only (and "and"/"or" between them): a name or a list of names."""
+    words = [w for w in part.split() if w not in ("and", "or")]
+    return bool(words) and all(w[:1].isupper() for w in words)
+
+
+def _counted_names(sentence: str) -> list[str]:
+    """The names an apposition lists after a count: "4 players, Artest, O'Neal, Jackson and Wallace, were
+    suspended" -> [Artest, O'Neal, Jackson, Wallace] (canonical text: number words are digits)."""
+    m = re.search(r"\b\d+\s+[a-z]+,\s+(?=[A-Z])", sentence)
+    if not m:
+        return []
+    items: list[str] = []
+    for piece in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", sentence[m.end():]):
+        if not piece.strip() or not names_only(piece.strip()):
+            break
+        items.append(piece.strip())
+    return items
 
 
 def list_items(sentence: str) -> list[str]:
     """The items after "including", "such as", "namely", "among them": "A, B and C" -> [A, B, C]."""
     m = LIST_CUES.search(sentence) or re.search(r":\s+", sentence)
     if not m:
-        return []
+        return _counted_names(sentence)
     rest = re.split(r"[;:.!?]", sentence[m.end():])[0]
     return [p.strip() for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", rest) if p.strip()]

@@ -78,8 +78,12 @@ def negation_flip(claim: str, evidence: str, names: frozenset[str] = frozenset()
             if t.low in ANTONYMS and any(u.low in ANTONYMS[t.low] for u in e):
                 return True
             continue
-        c_flag |= _asserted(c, i, c_neg, c_verbs)
-        e_flag |= any(_asserted(e, j, e_neg, e_verbs) for j in hits)
+        mine = _asserted(c, i, c_neg, c_verbs)
+        c_flag |= mine
+        # a word the source mentions both ways takes the claim's way: "a 'ban on eating' rather than a ban
+        # on smoking" still asserts a ban
+        theirs = {_asserted(e, j, e_neg, e_verbs) for j in hits}
+        e_flag |= mine if mine in theirs else not mine
         if _only(e, hits) and not any(u.low == "only" for u in c) and len(c) > 2:
             extra = [u for u in c[i + 1:] if claims.content(u) or u.name]
             if any(not any(claims.same_word(u.low, w.low) for w in e) for u in extra):

@@ -71,23 +71,40 @@ def _names_near(toks: Sequence[Tok], j: int, step: int) -> tuple[set[str], set[s
     first: set[str] = set()
     if 0 <= k < len(toks) and toks[k].name and toks[k].low not in CALENDAR:
         lo, hi = claims.chain(toks, k)
-        first = {toks[x].low for x in range(lo, hi + 1)}
+        if not (step > 0 and hi + 1 < len(toks) and claims.content(toks[hi + 1])):  # "of the American crime
+            first = {toks[x].low for x in range(lo, hi + 1)}  # thriller": a name that modifies a noun fills no slot
     near: set[str] = set()
     k = j + step
     while 0 <= k < len(toks) and abs(k - j) <= 5 and not toks[k].punct:
         if toks[k].name:
             near.add(toks[k].low)
         k += step
-    return first, near
+    return first, near | _coordinated(toks, j, step)
 
 
-def _slot_taken(c: Sequence[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: Sequence[Tok]) -> bool:
-    """The word c[k] has, in the source, another name in the place where the claim puts `mine`."""
+def _coordinated(toks: Sequence[Tok], j: int, step: int) -> set[str]:
+    """Every name of a list of names beside the word at j ("Ron Artest, Jermaine O'Neal and Stephen Jackson,
+    and Detroit's Ben Wallace were suspended"): each of them fills the slot, not only the nearest."""
+    k, _ = claims.walk(toks, j + step, step)
+    out: set[str] = set()
+    while 0 <= k < len(toks) and (toks[k].name or toks[k].low in (",", "and", "or")):
+        if toks[k].name:
+            out.add(toks[k].low)
+        k += step
+    return out if len(out) > 1 else set()
+
+
+def _slot_taken(c: Sequence[Tok], k: int, step: int, rel: tuple[str, ...], mine: set[str], e: Sequence[Tok],
+                verb: bool = False) -> bool:
+    """The word c[k] has, in the source, another name in the place where the claim puts `mine`. Beside a
+    verb the name may stand on either side ("X was awarded the prize" / "the prize was awarded X")."""
     others, found = set(), False
     for j, u in enumerate(e):
         if u.punct or not (u.low == c[k].low or (not u.name and not c[k].name and claims.same_word(c[k].low, u.low))):
             continue
         first, near = _names_near(e, j, -step)
+        if verb:
+            near = near | _names_near(e, j, step)[1]
         if any(claims.same_name(x, y) for x in mine for y in near):
             found = True
         elif first and sorted(claims.walk(e, j - step, -step)[1]) == sorted(rel):
@@ -99,6 +116,7 @@ def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
     """A name of `names` sits next to a word that, in the source, has another name in that place
     ("Hastert of Texas" / "Hastert of Illinois"; "the envoy was Araghchi" / "envoy Steve Witkoff")."""
     c, e = claims.tokens(claim, frozenset(names)), claims.tokens(evidence)
+    verbs = claims.verbs(c)
     for i, t in enumerate(c):
         if not t.name or t.low not in names or t.low in CALENDAR:
             continue
@@ -106,7 +124,8 @@ def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
         mine = {c[x].low for x in range(lo, hi + 1)}
         for step in (-1, 1):
             got = _neighbour(c, i, step)
-            if got is not None and _slot_taken(c, got[0], step, got[1], mine, e):
+            if got is not None and _slot_taken(c, got[0], step, got[1], mine, e, got[0] in verbs) \
+                    and not _before_head(c, got[0], mine, e):
                 return True
         j, skipped = claims.walk(c, lo - 1, -1)
         if skipped and skipped[0] in claims.BE:  # "the US special envoy at the talks was Abbas Araghchi"
@@ -115,6 +134,20 @@ def name_slot_conflict(claim: str, evidence: str, names: set[str]) -> bool:
                     break
                 if claims.content(c[k]) and _slot_taken(c, k, -1, (), mine, e):
                     return True
+    return False
+
+
+def _before_head(c: Sequence[Tok], k: int, mine: set[str], e: Sequence[Tok]) -> bool:
+    """c[k] modifies the noun after it ("Japanese territorial waters") and the source puts the name right
+    before that noun ("Japanese waters"): the modifier's other name ("Chinese territorial waters") is
+    another place, not this one's slot."""
+    head = k + 1
+    if head >= len(c) or not claims.content(c[head]) or k == 0 or not c[k - 1].name:
+        return False
+    for j, u in enumerate(e):
+        if j > 0 and not u.punct and claims.same_word(c[head].low, u.low) and e[j - 1].name \
+                and any(claims.same_name(x, e[j - 1].low) for x in mine):
+            return True
     return False
 
 

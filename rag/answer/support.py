@@ -3,8 +3,9 @@
 Lexical and deterministic. A claim's content words must be found in the source (word forms and a
 short synonym list count; framing words such as "the sources mention" do not count); every number,
 date and name must be there too (names exactly or as a demonym, never by prefix), unless the question
-supplied it and the source gives no other value for that slot. The source's title, publisher and date
-count as evidence. A negation flip, a role swap or a number or name in the wrong slot
+supplied it and the source gives no other value for that slot, or it is a year added to a day an
+undated, yearless source gives ("November 10, 2004" / "Nov. 10") that another source shown states.
+The source's title, publisher and date count as evidence. A negation flip, a role swap or a number or name in the wrong slot
 (rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
 edition while its evidence is about another one than the question asks (rag.retrieval.constraints).
 A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
@@ -25,6 +26,7 @@ from rag.text.lexicon import (
     FRAMING,
     HEDGES,
     LIGHT_VERBS,
+    MONTHS,
     OPENERS,
     PUBLICATION,
     canonical,
@@ -52,6 +54,7 @@ _IGNORED = FRAMING | PUBLICATION | HEDGES | CONNECTIVES | LIGHT_VERBS
 _COMMON = re.compile(r"(?:s|ed|ing|ly|er|ers|ion|ment|ness|ity|ive|able|ful|al|ike|ic)$")
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)\b", re.I)
 _YES = re.compile(r"^\s*yes\b", re.I)
+_IS_ANSWER = re.compile(r"\s(?:is|was|are|were)\s+(?:the\s+)?[A-Z]")  # "... was the Netherlands"
 _INCOMPLETE = re.compile(r"\b(?:in|on|at|of|to|the|a|an|was|were|is|are|by|for|with|and|or|from)\W*$", re.I)
 
 
@@ -197,12 +200,39 @@ def _capped(claim: str, question: str, prep: Prepared, names: set[str], terms: s
     return False
 
 
-def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False
-           ) -> Assessment | None:
+_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTHS) + ")"
+_DAY_YEAR = re.compile(rf"\b(?:({_MONTH}) (\d{{1,2}}),? |(\d{{1,2}}) ({_MONTH}),? )((?:19|20)\d\d)\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def years_stated(text: str) -> frozenset[str]:
+    """The years (1900-2099) a text states."""
+    return frozenset(_YEAR.findall(text))
+
+
+def _years_of_yearless_days(claim: str, prep: Prepared, years: frozenset[str]) -> set[str]:
+    """Years the claim adds to a day the source gives without one ("November 10, 2004" against "strayed
+    Nov. 10"), when the source, its metadata included, states no year at all and another source shown
+    with it (`years`: its dateline, its date) states this one. A source that states any year must state
+    this one (its own date, in the metadata, counts), so a different stated year still fails, and so does
+    a year no source states (the model's own: "November 15, 2007" for a 2004 story)."""
+    if _YEAR.search(prep.whole):
+        return set()
+    out = set()
+    for m in _DAY_YEAR.finditer(claim):
+        month, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        if m.group(5) in years and re.search(rf"\b(?:{month} {day}|{day} {month})\b", prep.whole):
+            out.add(m.group(5))
+    return out
+
+
+def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False,
+           years: frozenset[str] = frozenset()) -> Assessment | None:
     """One claim (sentence or clause) against a source; None when it asserts nothing checkable."""
-    words = content_words(claim) - _IGNORED
+    added = _years_of_yearless_days(claim, prep, years)  # neither counted nor required
+    words = content_words(claim) - _IGNORED - added
     names = _names(claim, prep, question)
-    terms = {t for t in key_terms(claim) if t[0].isdigit()} | names
+    terms = {t for t in key_terms(claim) if t[0].isdigit()} - added | names
     if not words and not terms:
         return None
     found = {w: _found(w, w in names, prep) for w in words | terms}
@@ -256,7 +286,8 @@ def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
         and not any(_found(w, True, prep) for w in chain)
 
 
-def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Assessment:
+def assess(sentence: str, text: str, question: str = "", meta: str = "", years: frozenset[str] = frozenset()
+           ) -> Assessment:
     """Support of one answer sentence (markers stripped) by one source text and its metadata.
 
     `score` judges the whole sentence (a failing clause caps it); when the first clause holds and
@@ -266,7 +297,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
     asked = content_words(canonical(question)) | key_terms(canonical(question))
     if _INCOMPLETE.search(sentence) and not sentence.rstrip().endswith("?"):  # cut off: "... take place in"
         return Assessment(0.0, "", 0)
-    whole = _score(canonical(sentence), question, text, prep, asked)
+    whole = _score(canonical(sentence), question, text, prep, asked, years=years)
     if whole is None:
         return Assessment(0.0, "", 0)
     parts = claims.clauses(sentence)
@@ -274,19 +305,51 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "") -> Asse
         return whole
     dropped: list[str] = []
     kept: list[float] = []
-    for part in parts:
+    main = next((p for p in parts if not claims.names_only(p)), None)  # the first that is more than names
+    failed = Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)
+    for k, part in enumerate(parts):
         canon = canonical(part)
-        if len((content_words(canon) - _IGNORED) - asked) < MIN_CLAUSE_WORDS:
+        # a first clause "X was Y" is the sentence's claim even when the question supplied all but its
+        # answer ("The runner-up of the 2018 World Cup was the Netherlands, who won the title ...")
+        least = 1 if k == 0 and _IS_ANSWER.search(part) else MIN_CLAUSE_WORDS
+        if len((content_words(canon) - _IGNORED) - asked) < least:
             continue
-        got = _score(canon, question, text, prep, asked, clause=True)
+        got = _score(canon, question, text, prep, asked, clause=True, years=years)
         if got is None:
             continue
         if got.score >= SUPPORT_THRESHOLD:
             kept.append(got.score)
-        elif not kept:  # the sentence's first claim fails: nothing is kept (a trailing aside alone
-            return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset)  # is no answer)
+        elif not kept or part == main:  # the sentence's first claim, or its main clause, fails: nothing
+            return failed  # is kept (a trailing aside, or names without what they did, is no answer)
         else:
             dropped.append(part)
     if not dropped:
         return whole
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
+
+
+def claim_parts(sentence: str) -> tuple[str, ...]:
+    """The clauses of a sentence for judging each against its own source: a piece with fewer than
+    MIN_CLAUSE_WORDS content words ("Georgia.") joins the piece before it (the first piece, the next)."""
+    out: list[str] = []
+    for part in claims.clauses(sentence):
+        if out and len(content_words(canonical(out[-1])) - _IGNORED) < MIN_CLAUSE_WORDS:
+            out[-1] = out[-1] + ", " + part
+        elif out and len(content_words(canonical(part)) - _IGNORED) < MIN_CLAUSE_WORDS:
+            out[-1] = out[-1] + ", " + part
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "",
+                years: frozenset[str] = frozenset()) -> tuple[float, ...]:
+    """How well one source supports each of `parts` on its own (every check of `assess`, clause by clause)."""
+    prep = prepare(text, meta)
+    asked = content_words(canonical(question)) | key_terms(canonical(question))
+    out = []
+    for part in parts:
+        got = _score(canonical(part), question, text, prep, asked, clause=True, years=years)
+        out.append(got.score if got is not None else 0.0)
+    return tuple(out)
+

@@ -72,6 +72,11 @@ _IRREGULAR = (
     "throw threw thrown", "know knew known", "fly flew flown", "sink sank sunk", "shoot shot", "build built",
     "strike struck", "stand stood", "freeze froze frozen", "withdraw withdrew withdrawn", "teach taught",
 )
+# Past participles that are never a past tense: without "has/have/had" before them they are passive
+# ("Band Aid 20 video shown across UK" is a headline's "was shown", not "the video showed the UK").
+PARTICIPLES = frozenset(
+    "shown seen taken given written chosen spoken stolen driven known grown thrown flown fallen risen begun "
+    "sunk frozen withdrawn broken done eaten beaten hidden forgotten born drawn sworn torn worn".split())
 _SYNONYM_GROUPS = (
     "buy purchase acquire order", "firm company business retailer chain", "rival competitor",
     "pledge promise commit", "aircraft aeroplane airplane plane jet", "maker manufacturer producer",
