@@ -107,6 +107,11 @@ def test_answer_types() -> None:
     assert split_dateline("Nov 13, 2020 ... All episodes debut on Netflix.") == ("2020-11-13", "All episodes debut on Netflix.")
     assert not holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix.", "When?")
     assert holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix on Nov 15.", "When?")
+    draft = "What is the date of the 2021 NBA Draft?"  # a date of another year is not a date of the asked one
+    assert not holds_answer(DATE, "2019 NBA Draft 2021 NBA ; Date: Wednesday, November 18, 2020", draft)
+    assert holds_answer(DATE, "The 2021 NBA draft was held on July 29, 2021, in Brooklyn.", draft)
+    assert holds_answer(DATE, "The combine runs June 21-27 in Chicago.", draft)
+    assert holds_answer(DATE, "It came out on 10 December 2020.", "What is the release date of Cyberpunk 2077?")
     assert holds_answer(PERSON, "Titanic was directed by James Cameron.", "Who directed Titanic?")
     assert not holds_answer(PERSON, "Titanic was a great film.", "Who directed Titanic?")
 
