@@ -375,13 +375,19 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
 PASSING = DOC_DATE_WEIGHT
 
 
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a passage, cached: the next question's pool holds many of the same passages."""
+    return tuple(split_sentences(text))
+
+
 def _about(constraints: Constraints, text: str) -> str | None:
     """The sentences of `text` that name one of the constraints' name words, joined; None when the
     question names nothing or no sentence names it (then no sentence can be told from another)."""
     words = name_words(constraints)
     if not words:
         return None
-    ss = split_sentences(text)
+    ss = _sentences(text)
     about = [x for x in ss if _words(x) & words]
     return " ".join(about) if about and len(about) < len(ss) else None if not about else text
 
