@@ -135,3 +135,14 @@ def test_a_year_stated_only_outside_the_sentences_about_the_asked_name_counts_as
     # a question without names has no sentences about them: unchanged
     assert satisfies(parse("which city hosted the olympic games in 2004?"),
                      "Athens hosted them. It was 2004.").score == 1.0
+
+
+def test_a_year_inside_a_name_is_contradicted_only_by_the_same_name_with_another_year() -> None:
+    ww = parse("Who will be playing the role of Diana Prince in Wonder Woman 1984?")
+    assert satisfies(ww, "Gal Gadot reprises the role of Diana Prince in Wonder Woman 1984.").score == 1.0
+    assert satisfies(ww, "After 2017's Wonder Woman, Gal Gadot reprises the role.").score == 0.0
+    euro = parse("Who won Euro 2016?")
+    assert satisfies(euro, "Portugal won Euro 2016.").score == 1.0
+    assert satisfies(euro, "Spain won Euro 2012.").score < 0
+    # a year before the name is the event's year, judged as before
+    assert satisfies(parse("Who won the 2014 World Cup?"), "Germany won the World Cup in 2010.").score < 0

@@ -14,7 +14,7 @@ Standard library and the sentence splitter (rag.text.sentences) only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Mapping, NamedTuple
@@ -357,8 +357,9 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
         return Satisfaction(0.0)
     dateline, text = split_dateline(text)
     doc_date = doc_date or dateline
+    constraints, slots = _name_year_slots(constraints, text)
     stated = parse(text, as_date(doc_date))
-    slots = _slot_scores(constraints, stated, _year_of(doc_date))
+    slots += _slot_scores(constraints, stated, _year_of(doc_date)) if not constraints.empty else []
     if not slots:
         return Satisfaction(0.0)
     bound = _about(constraints, text)
@@ -367,6 +368,25 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
         slots = [x._replace(score=PASSING) if x.score > 0 and in_place.get(x.label, 0) < x.score else x for x in slots]
     return Satisfaction(sum(x.score for x in slots) / len(slots),
                         tuple(x.label for x in slots if x.score > 0), tuple(x.label for x in slots if x.score < 0))
+
+
+def _name_year_slots(constraints: Constraints, text: str) -> tuple[Constraints, list[Slot]]:
+    """A year that is part of a name ("Wonder Woman 1984", "Cyberpunk 2077", "Euro 2016") is stated by the
+    year itself and contradicted only by the same name with another year ("Euro 2012"), not by a passage
+    that dates something else ("2017's Wonder Woman"). (The constraints without those years, their slots.)"""
+    slots, named = [], set()
+    for name in constraints.entities:
+        m = re.search(rf"(?:^|\s)(?P<stem>[^\s]+(?:\s+[^\s]+)?)\s+(?P<year>{_YEAR})$", name)
+        if not m or int(m.group("year")) not in constraints.years or m.group("stem").lower() in _CONNECTORS:
+            continue
+        year, stem = int(m.group("year")), re.escape(m.group("stem").split()[-1])
+        other = re.search(rf"\b{stem}\s+(?!{year}\b)(?:{_YEAR})\b", text, re.I)
+        score = 1.0 if re.search(rf"\b{year}\b", text) else -1.0 if other else 0.0
+        slots.append(Slot(name, score, other.group(0) if other else ""))
+        named.add(year)
+    if not named:
+        return constraints, []
+    return replace(constraints, years=tuple(y for y in constraints.years if y not in named)), slots
 
 
 # A value the passage states only outside its sentences about the asked names ("Hinako Shibuno won the
