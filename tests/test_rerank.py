@@ -114,6 +114,9 @@ def test_answer_types() -> None:
     assert holds_answer(DATE, "It came out on 10 December 2020.", "What is the release date of Cyberpunk 2077?")
     assert holds_answer(PERSON, "Titanic was directed by James Cameron.", "Who directed Titanic?")
     assert not holds_answer(PERSON, "Titanic was a great film.", "Who directed Titanic?")
+    lego = "Who is the CEO of Lego in 2021?"  # the role word glued to the name does not hide the name
+    assert holds_answer(PERSON, "Apr 26, 2021 ... Lego play matters, CEO Niels B. Christiansen tells TIME.", lego)
+    assert not holds_answer(PERSON, "A letter from the CEO of the Lego Group.", lego)
 
 
 def _record(doc_id: str, duplicate_of: str | None = None) -> DocRecord:

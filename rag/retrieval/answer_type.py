@@ -3,7 +3,8 @@ holds one that the question itself does not already name.
 
 Does: classify a question by its wh-word and head ("When...", "What is the release date...", "Who...",
 "Which city...", "How many..."), and test a passage for a candidate of that kind (for a date, one of the
-year the question asks, when it asks one).
+year the question asks, when it asks one; for a person, a name after the words the question gives:
+"CEO Jane Doe").
 Does not: find the answer, check that a candidate is the right one, or handle non-English text.
 Standard library only.
 """
@@ -62,7 +63,7 @@ def holds_answer(kind: str | None, text: str, question: str) -> bool:
     asked = {w.lower() for w in re.findall(r"\w+", question)}
     if kind == NUMBER:
         return any(m.group(0) not in asked for m in _NUM.finditer(text))
-    names = [e for e in parse(text).entities if not ({w.lower() for w in re.findall(r"\w+", e)} & asked)]
-    if kind == PERSON:
-        return any(len(e.split()) >= 2 and not any(ch.isdigit() for ch in e) for e in names)
-    return bool(names)
+    if kind == PERSON:  # "CEO Niels B. Christiansen" is a name the question does not give, after its role word
+        people = [[w for w in e.split() if w.lower().strip(".") not in asked] for e in parse(text).entities]
+        return any(len(p) >= 2 and not any(ch.isdigit() for w in p for ch in w) for p in people)
+    return any(not ({w.lower() for w in re.findall(r"\w+", e)} & asked) for e in parse(text).entities)
