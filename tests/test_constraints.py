@@ -116,3 +116,33 @@ def test_conflicts_reads_a_list_of_winners_by_year() -> None:
     assert conflicts(c, "Germany won the 2014 World Cup [1].", table) is None
     reason = conflicts(c, "Spain won the 2014 World Cup [1].", table)
     assert reason and "Spain" in reason and "2010" in reason
+
+
+def test_a_year_with_mid_early_or_late_is_a_year() -> None:
+    assert parse("working from home through mid-2021").years == (2021,)
+    assert parse("shipping late-2020, not 2010-2014").years == (2020,)
+
+
+def test_a_year_stated_only_outside_the_sentences_about_the_asked_name_counts_as_passing() -> None:
+    c = parse("Who won the British Open golf tournament in 2020?")
+    passing = ("Hinako Shibuno of Japan won the 2019 Women's British Open golf title. "
+               "The event will be the first women's major golf championship of 2020.")
+    event = "The 2020 British Open was canceled, so the reigning champion remains Shane Lowry."
+    assert satisfies(c, event).score == 1.0
+    assert 0 < satisfies(c, passing).score < satisfies(c, event).score
+    # no sentence names the asked name: nothing tells the sentences apart, the year counts in full
+    assert satisfies(c, "Shane Lowry won in 2019. The 2020 event was cancelled.").score == 1.0
+    # a question without names has no sentences about them: unchanged
+    assert satisfies(parse("which city hosted the olympic games in 2004?"),
+                     "Athens hosted them. It was 2004.").score == 1.0
+
+
+def test_a_year_inside_a_name_is_contradicted_only_by_the_same_name_with_another_year() -> None:
+    ww = parse("Who will be playing the role of Diana Prince in Wonder Woman 1984?")
+    assert satisfies(ww, "Gal Gadot reprises the role of Diana Prince in Wonder Woman 1984.").score == 1.0
+    assert satisfies(ww, "After 2017's Wonder Woman, Gal Gadot reprises the role.").score == 0.0
+    euro = parse("Who won Euro 2016?")
+    assert satisfies(euro, "Portugal won Euro 2016.").score == 1.0
+    assert satisfies(euro, "Spain won Euro 2012.").score < 0
+    # a year before the name is the event's year, judged as before
+    assert satisfies(parse("Who won the 2014 World Cup?"), "Germany won the World Cup in 2010.").score < 0

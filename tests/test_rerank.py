@@ -107,8 +107,16 @@ def test_answer_types() -> None:
     assert split_dateline("Nov 13, 2020 ... All episodes debut on Netflix.") == ("2020-11-13", "All episodes debut on Netflix.")
     assert not holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix.", "When?")
     assert holds_answer(DATE, "Nov 13, 2020 ... All episodes debut on Netflix on Nov 15.", "When?")
+    draft = "What is the date of the 2021 NBA Draft?"  # a date of another year is not a date of the asked one
+    assert not holds_answer(DATE, "2019 NBA Draft 2021 NBA ; Date: Wednesday, November 18, 2020", draft)
+    assert holds_answer(DATE, "The 2021 NBA draft was held on July 29, 2021, in Brooklyn.", draft)
+    assert holds_answer(DATE, "The combine runs June 21-27 in Chicago.", draft)
+    assert holds_answer(DATE, "It came out on 10 December 2020.", "What is the release date of Cyberpunk 2077?")
     assert holds_answer(PERSON, "Titanic was directed by James Cameron.", "Who directed Titanic?")
     assert not holds_answer(PERSON, "Titanic was a great film.", "Who directed Titanic?")
+    lego = "Who is the CEO of Lego in 2021?"  # the role word glued to the name does not hide the name
+    assert holds_answer(PERSON, "Apr 26, 2021 ... Lego play matters, CEO Niels B. Christiansen tells TIME.", lego)
+    assert not holds_answer(PERSON, "A letter from the CEO of the Lego Group.", lego)
 
 
 def _record(doc_id: str, duplicate_of: str | None = None) -> DocRecord:

@@ -2,22 +2,24 @@
 quarters, seasons, editions and ordinals, decades, relative years and named entities.
 
 Does: `parse` a question (or a passage) into a frozen `Constraints`; `satisfies` tells whether a
-passage states the constrained year/quarter/season/edition (+1), is silent (0) or states only other
-values for that slot (-1); `conflicts` gives a short reason when a cited passage states another
+passage states the constrained year/quarter/season/edition (+1; PASSING when only outside its sentences
+about the question's names), is silent (0) or states only other values for that slot (-1); `conflicts` gives a short reason when a cited passage states another
 year/quarter/season/edition than an answer sentence claims, or lists the sentence's name under another
 year. `entity_coverage` is the share of the question's names a passage contains; `split_dateline`
 takes a leading "Nov 18, 2019 ..." off a snippet as its date.
 Does not: understand who-did-what (a passage naming 2014 and 2018 satisfies "2014"), map an edition
 to its year ("90th Academy Awards" is not "2018"), resolve "last season" or call any model.
-Standard library only.
+Standard library and the sentence splitter (rag.text.sentences) only.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Mapping, NamedTuple
+
+from rag.text.sentences import split_sentences
 
 MONTHS = ("january february march april may june july august september october november december").split()
 _MONTH = {m: i for i, m in enumerate(MONTHS, 1)} | {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
@@ -45,7 +47,8 @@ _SEASON_SPAN = re.compile(rf"\b(?P<a>{_YEAR})\s*[/–-]\s*(?P<b>\d\d(?:\d\d)?)\b
 _SEASON_YEAR = re.compile(rf"\b(?P<a>{_YEAR})\s+season\b", re.I)
 _FISCAL = re.compile(rf"\b(?:FY\s*'?|fiscal(?:\s+year)?\s+)(?P<year>{_YEAR}|\d\d)\b", re.I)
 _DECADE = re.compile(r"\b(?:the\s+)?(?:(?P<full>1[89]\d0|20\d0)|'(?P<short>\d0))'?s\b", re.I)
-_YEAR_RE = re.compile(rf"(?<![\d$£€#.,:/-])(?P<year>{_YEAR})(?![\d%]|\s*[/–-]\s*\d)")
+# a bare year; "mid-2021", "late-2020" count, the second year of a range "2010-2014" does not
+_YEAR_RE = re.compile(rf"(?:(?<![\d$£€#.,:/-])|(?<=\bmid-)|(?<=\bearly-)|(?<=\blate-))(?P<year>{_YEAR})(?![\d%]|\s*[/–-]\s*\d)", re.I)
 _ORD_NUM = re.compile(r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\b", re.I)
 _ORD_WORD = re.compile(r"\b(?P<w>" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
 _SERIAL_NUM = re.compile(rf"\b(?P<noun>{_SERIAL})s?\s+(?P<n>\d{{1,3}}|[IVX]{{1,4}}\b|" + "|".join(_CARDINAL)
@@ -354,12 +357,59 @@ def satisfies(constraints: Constraints, text: str, doc_date: str | date | None =
         return Satisfaction(0.0)
     dateline, text = split_dateline(text)
     doc_date = doc_date or dateline
+    constraints, slots = _name_year_slots(constraints, text)
     stated = parse(text, as_date(doc_date))
-    slots = _slot_scores(constraints, stated, _year_of(doc_date))
+    slots += _slot_scores(constraints, stated, _year_of(doc_date)) if not constraints.empty else []
     if not slots:
         return Satisfaction(0.0)
+    bound = _about(constraints, text)
+    if bound is not None and bound != text:  # some value may be stated only in passing
+        in_place = {x.label: x.score for x in _slot_scores(constraints, parse(bound, as_date(doc_date)), _year_of(doc_date))}
+        slots = [x._replace(score=PASSING) if x.score > 0 and in_place.get(x.label, 0) < x.score else x for x in slots]
     return Satisfaction(sum(x.score for x in slots) / len(slots),
                         tuple(x.label for x in slots if x.score > 0), tuple(x.label for x in slots if x.score < 0))
+
+
+def _name_year_slots(constraints: Constraints, text: str) -> tuple[Constraints, list[Slot]]:
+    """A year that is part of a name ("Wonder Woman 1984", "Cyberpunk 2077", "Euro 2016") is stated by the
+    year itself and contradicted only by the same name with another year ("Euro 2012"), not by a passage
+    that dates something else ("2017's Wonder Woman"). (The constraints without those years, their slots.)"""
+    slots, named = [], set()
+    for name in constraints.entities:
+        m = re.search(rf"(?:^|\s)(?P<stem>[^\s]+(?:\s+[^\s]+)?)\s+(?P<year>{_YEAR})$", name)
+        if not m or int(m.group("year")) not in constraints.years or m.group("stem").lower() in _CONNECTORS:
+            continue
+        year, stem = int(m.group("year")), re.escape(m.group("stem").split()[-1])
+        other = re.search(rf"\b{stem}\s+(?!{year}\b)(?:{_YEAR})\b", text, re.I)
+        score = 1.0 if re.search(rf"\b{year}\b", text) else -1.0 if other else 0.0
+        slots.append(Slot(name, score, other.group(0) if other else ""))
+        named.add(year)
+    if not named:
+        return constraints, []
+    return replace(constraints, years=tuple(y for y in constraints.years if y not in named)), slots
+
+
+# A value the passage states only outside its sentences about the asked names ("Hinako Shibuno won the
+# 2019 Women's British Open ... the first major of 2020" for "the British Open in 2020") is a mention in
+# passing, not the event's value: it counts as much as the article's date does.
+PASSING = DOC_DATE_WEIGHT
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    """The sentences of a passage, cached: the next question's pool holds many of the same passages."""
+    return tuple(split_sentences(text))
+
+
+def _about(constraints: Constraints, text: str) -> str | None:
+    """The sentences of `text` that name one of the constraints' name words, joined; None when the
+    question names nothing or no sentence names it (then no sentence can be told from another)."""
+    words = name_words(constraints)
+    if not words:
+        return None
+    ss = _sentences(text)
+    about = [x for x in ss if _words(x) & words]
+    return " ".join(about) if about and len(about) < len(ss) else None if not about else text
 
 
 def _words(text: str) -> set[str]:
