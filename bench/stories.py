@@ -61,7 +61,8 @@ def orders(ids: list[str], dates: dict[str, str]) -> dict[str, list[str]]:
     return {**out, "by date": by_date, "reversed": by_date[::-1]}
 
 
-def ingest(arts: dict[str, st.Article], order: list[str], batch: int, threshold: float = st.SIMILARITY) -> dict[str, str]:
+def ingest(arts: dict[str, st.Article], order: list[str], batch: int,
+           threshold: float = st.SIMILARITY) -> dict[str, str]:
     """Group the articles arriving in this order, `batch` at a time; doc id -> story id at the end."""
     name = {d: f"{i:05d}" for i, d in enumerate(order)}  # ids in arrival order: assign's id sort adds nothing
     back = {v: k for k, v in name.items()}
