@@ -1,18 +1,21 @@
 """Stories: grouping quality against a gold grouping, and grouping time as the corpus grows.
 
 Quality (needs a workspace holding the Wikinews dev docs, or ingests them into a temporary one):
-for each signal — the store's per-document vectors, title+lead embeddings, names, and mixes — the
-B-cubed precision, recall and F1 of `rag.retrieval.stories.assign` (the shipped rule, only the
-signal and threshold varied) over a sweep of thresholds, as the mean over random ingest orders,
-plus the shipped constants in id order. Time: `assign` over the 103 articles, and over generated
-articles (clustered random unit vectors, names drawn per topic) at 1,000 and 10,000, from scratch
-and incrementally (the last 1% attached to the rest).
+B-cubed precision, recall and F1 of `rag.retrieval.stories.assign` with the shipped constants, per
+ingest order (4 shuffles, by date, reversed; the articles renamed in that order, so ids carry no
+hint) and per batch size (all at once; one article at a time; 10 at a time), for two signals (the
+shipped title+lead vectors + names, and the store's document vectors + names); F1 by threshold
+(the curve the constant was read from); and a leave-stories-out check: the threshold chosen on half
+of the gold stories' articles and scored on the other half. Time: `assign` over generated articles
+(clustered random unit vectors, names drawn per topic) at 1,000 and 10,000, from scratch,
+incrementally (the last 1% attached to the rest at once) and the last 10 one at a time.
 
-Run: .venv/bin/python -m bench.stories [--workspace WS] [--sizes 1000,10000]
+Run: .venv/bin/python -m bench.stories [--workspace WS] [--sizes 1000,10000] [--no-quality]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -24,63 +27,89 @@ import numpy as np
 
 from rag import desk as app
 from rag.core.config import PROJECT_ROOT, load_settings
-from rag.evaluation.stories import bcubed, read_gold
+from rag.evaluation.stories import BCubed, bcubed, read_gold
 from rag.retrieval import stories as st
 
 CORPUS = Path(os.environ.get("RAG_TEST_CORPORA") or PROJECT_ROOT.parent / "shared" / "corpora") / "wikinews-dev"
-THRESHOLDS = [round(0.15 + 0.025 * i, 3) for i in range(15)]
-ORDERS = 6
+THRESHOLDS = [0.15, 0.175, 0.2, 0.2125, 0.225, 0.2375, 0.25, 0.275, 0.3, 0.325]
+BATCHES = {"all at once": 10**9, "one at a time": 1, "10 at a time": 10}
 
 
-def articles(workspace: Path) -> tuple[dict[str, st.Article], dict[str, np.ndarray], dict[str, str]]:
-    """The store's articles (vector = mean chunk embedding), their title+lead embeddings, the gold."""
+def articles(workspace: Path) -> tuple[dict[str, st.Article], dict[str, st.Article], dict[str, str], dict[str, str]]:
+    """The store's articles with title+lead vectors and with document vectors, the gold, and each
+    article's date (its own, else its gold story's) for the by-date order."""
     s = load_settings({"workspace": workspace}, environ={})
     desk = app.NewsDesk(s)
     if not desk.documents():
         desk.ingest([CORPUS / "docs"])
     store, docs = desk.index.store, desk.documents()
-    texts, vectors = store.document_texts(list(docs)), store.document_vectors(list(docs))
-    arts = {d: st.Article(d, vectors[d], st.name_terms(r.title, texts[d]), r.date, r.duplicate_of)
-            for d, r in docs.items()}
     ids = sorted(docs)
-    lead = desk.index.embedder.embed([f"{docs[d].title}\n{texts[d][:600]}" for d in ids])
-    return arts, dict(zip(ids, lead)), read_gold(CORPUS / "stories.json")
+    texts, vectors = store.document_texts(ids), store.document_vectors(ids)
+    lead = dict(zip(ids, desk.index.embedder.embed([st.lead_text(docs[d].title, texts[d]) for d in ids])))
+    by_doc = {d: st.Article(d, vectors[d], st.name_terms(docs[d].title, texts[d]), docs[d].date,
+                            docs[d].duplicate_of) for d in ids}
+    by_lead = {d: st.Article(d, lead[d], a.names, a.date, a.duplicate_of) for d, a in by_doc.items()}
+    gold = read_gold(CORPUS / "stories.json")
+    story_date = {str(x["story"]): x.get("date") or "" for x in json.loads((CORPUS / "stories.json").read_text())}
+    dates = {d: (docs[d].date or story_date.get(gold.get(d, ""), "") or "9999")[:10] for d in ids}
+    return by_lead, by_doc, gold, dates
 
 
-def score(arts: list[st.Article], gold: dict[str, str], threshold: float, weight: float) -> tuple[float, ...]:
-    runs = []
-    for seed in range(ORDERS):  # assign sorts by date then id; shuffled ids stand for ingest order
-        rename = dict(zip([a.doc_id for a in arts], random.Random(seed).sample(range(len(arts)), len(arts))))
-        shuffled = [st.Article(f"{rename[a.doc_id]:05d}", a.vector, a.names, a.date,
-                               f"{rename[a.duplicate_of]:05d}" if a.duplicate_of in rename else None) for a in arts]
-        back = {f"{v:05d}": k for k, v in rename.items()}
-        got = st.assign([], shuffled, threshold, weight)
-        runs.append(bcubed({back[d]: s for d, s in got.items()}, gold))
-    return tuple(statistics.mean(getattr(r, f) for r in runs) for f in ("precision", "recall", "f1", "stories"))
+def orders(ids: list[str], dates: dict[str, str]) -> dict[str, list[str]]:
+    by_date = sorted(ids, key=lambda d: (dates[d], d))
+    out = {f"shuffled {s}": random.Random(s).sample(ids, len(ids)) for s in range(4)}
+    return {**out, "by date": by_date, "reversed": by_date[::-1]}
+
+
+def ingest(arts: dict[str, st.Article], order: list[str], batch: int,
+           threshold: float = st.SIMILARITY) -> dict[str, str]:
+    """Group the articles arriving in this order, `batch` at a time; doc id -> story id at the end."""
+    name = {d: f"{i:05d}" for i, d in enumerate(order)}  # ids in arrival order: assign's id sort adds nothing
+    back = {v: k for k, v in name.items()}
+    seq = [st.Article(name[d], arts[d].vector, arts[d].names, arts[d].date, name.get(arts[d].duplicate_of or ""))
+           for d in order]
+    story: dict[str, str] = {}
+    for i in range(0, len(seq), batch):
+        story.update(st.assign([(a, story[a.doc_id]) for a in seq[:i]], seq[i : i + batch], threshold))
+    return {back[d]: s for d, s in story.items()}
+
+
+def _row(label: str, rs: list[BCubed]) -> str:
+    f = [r.f1 for r in rs]
+    return (f"{label:<34} " + " ".join(f"{r.f1:.3f}/{r.stories:<3d}" for r in rs)
+            + f"  mean {statistics.mean(f):.3f} (P {statistics.mean(r.precision for r in rs):.3f}"
+            f" R {statistics.mean(r.recall for r in rs):.3f})")
 
 
 def quality(workspace: Path) -> None:
-    arts, lead, gold = articles(workspace)
-    signals = {"doc vectors": (arts, 0.0), "title+lead vectors": (_with(arts, lead), 0.0), "names": (arts, 1.0),
-               "doc vectors + names": (arts, st.NAME_WEIGHT), "title+lead + names": (_with(arts, lead), st.NAME_WEIGHT)}
-    print(f"{len(arts)} articles, {len(set(gold[d] for d in arts if d in gold))} gold stories; "
-          f"mean of {ORDERS} random orders\n{'signal':<22} {'best t':>6} {'P':>6} {'R':>6} {'F1':>6} {'found':>6}   F1 by t")
-    for name, (chosen, weight) in signals.items():
-        rows = [(t, *score(list(chosen.values()), gold, t, weight)) for t in THRESHOLDS]
-        t, p, r, f, n = max(rows, key=lambda x: x[3])
-        curve = " ".join(f"{x[3]:.2f}" for x in rows)
-        print(f"{name:<22} {t:>6.3f} {p:>6.3f} {r:>6.3f} {f:>6.3f} {n:>6.1f}   {curve}")
-    shipped = st.assign([], list(arts.values()))
-    b = bcubed(shipped, gold)
-    print(f"\nshipped (t={st.SIMILARITY}, names {st.NAME_WEIGHT}), id order: P {b.precision:.3f} R {b.recall:.3f} "
-          f"F1 {b.f1:.3f}, {b.stories} stories vs {b.gold_stories}")
-    t0 = time.perf_counter()
-    st.assign([], list(arts.values()))
-    print(f"grouping {len(arts)} articles from scratch: {1000 * (time.perf_counter() - t0):.0f} ms")
+    by_lead, by_doc, gold, dates = articles(workspace)
+    ids = sorted(by_lead)
+    os_ = orders(ids, dates)
+    print(f"{len(ids)} articles, {len(set(gold[d] for d in ids if d in gold))} gold stories; threshold "
+          f"{st.SIMILARITY}, names {st.NAME_WEIGHT}\nF1/stories per order: {', '.join(os_)}")
+    for sig, arts in (("title+lead + names", by_lead), ("doc vectors + names", by_doc)):
+        for label, b in BATCHES.items():
+            print(_row(f"{sig}, {label}", [bcubed(ingest(arts, o, b), gold) for o in os_.values()]))
+    print("\nF1 by threshold (title+lead + names): from scratch | one at a time, mean of the 6 orders")
+    for t in THRESHOLDS:
+        once = bcubed(ingest(by_lead, ids, 10**9, t), gold)
+        one = statistics.mean(bcubed(ingest(by_lead, o, 1, t), gold).f1 for o in os_.values())
+        print(f"  t {t:<6} {once.f1:.3f} ({once.stories} stories) | {one:.3f}")
+    leave_stories_out(by_lead, gold)
 
 
-def _with(arts: dict[str, st.Article], vectors: dict[str, np.ndarray]) -> dict[str, st.Article]:
-    return {d: st.Article(d, vectors[d], a.names, a.date, a.duplicate_of) for d, a in arts.items()}
+def leave_stories_out(arts: dict[str, st.Article], gold: dict[str, str], splits: int = 5) -> None:
+    """Choose the threshold on half the gold stories (from scratch, best F1), score it on the other half."""
+    print("\nleave stories out: threshold chosen on half the stories, F1 on the other half (from scratch)")
+    stories = sorted(set(gold[d] for d in arts if d in gold))
+    for seed in range(splits):
+        half = set(random.Random(seed).sample(stories, len(stories) // 2))
+        parts = [{d: a for d, a in arts.items() if (gold.get(d) in half) == side} for side in (True, False)]
+        for fit, held in (parts, parts[::-1]):
+            t = max(THRESHOLDS, key=lambda x: bcubed(ingest(fit, sorted(fit), 10**9, x), gold).f1)
+            got, shipped = (bcubed(ingest(held, sorted(held), 10**9, x), gold) for x in (t, st.SIMILARITY))
+            print(f"  split {seed}: chosen t {t:<6} held-out F1 {got.f1:.3f} (shipped t: {shipped.f1:.3f}), "
+                  f"{len(held)} articles")
 
 
 def generated(n: int, dim: int = 384, seed: int = 0) -> list[st.Article]:
@@ -98,7 +127,8 @@ def generated(n: int, dim: int = 384, seed: int = 0) -> list[st.Article]:
 
 
 def timing(sizes: list[int]) -> None:
-    print(f"\n{'articles':>8} {'from scratch':>13} {'per article':>12} {'attach last 1%':>15} {'per article':>12} {'stories':>8}")
+    print(f"\n{'articles':>8} {'from scratch':>13} {'per article':>12} {'attach last 1%':>15} {'per article':>12}"
+          f" {'last 10 singly':>15} {'stories':>8}")
     for n in sizes:
         arts = generated(n)
         t0 = time.perf_counter()
@@ -108,16 +138,22 @@ def timing(sizes: list[int]) -> None:
         t0 = time.perf_counter()
         st.assign([(a, got[a.doc_id]) for a in arts[:cut]], arts[cut:])
         incr = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        story = {a.doc_id: got[a.doc_id] for a in arts[: n - 10]}
+        for i in range(n - 10, n):
+            story.update(st.assign([(a, story[a.doc_id]) for a in arts[:i]], [arts[i]]))
+        singly = (time.perf_counter() - t0) / 10
         print(f"{n:>8} {scratch:>12.2f}s {1000 * scratch / n:>10.2f}ms {incr:>14.2f}s "
-              f"{1000 * incr / (n - cut):>10.1f}ms {len(set(got.values())):>8}")
+              f"{1000 * incr / (n - cut):>10.1f}ms {1000 * singly:>13.0f}ms {len(set(got.values())):>8}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workspace", type=Path, help="a workspace holding the Wikinews dev docs (else a temporary one)")
     p.add_argument("--sizes", default="1000,10000")
+    p.add_argument("--no-quality", action="store_true", help="only the timing on generated articles")
     args = p.parse_args()
-    if CORPUS.is_dir():
+    if CORPUS.is_dir() and not args.no_quality:
         with tempfile.TemporaryDirectory() as tmp:
             quality(args.workspace or Path(tmp))
     timing([int(x) for x in args.sizes.split(",") if x])

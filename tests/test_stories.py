@@ -25,7 +25,7 @@ from rag.retrieval.stories import Article, assign, label, name_terms, summarize
 
 # The shared corpora sit beside the clone (../shared in CI); RAG_TEST_CORPORA points elsewhere.
 WIKINEWS = Path(os.environ.get("RAG_TEST_CORPORA") or PROJECT_ROOT.parent / "shared" / "corpora") / "wikinews-dev"
-WIKINEWS_FLOOR = 0.85  # measured: 0.874 (id order; 0.877 mean of 6 random orders) with the shipped constants
+WIKINEWS_FLOOR = 0.88  # measured: 0.908 all at once in any order (one at a time: 0.889-0.916; bench.stories)
 
 
 def unit(*xs: float) -> np.ndarray:
@@ -45,8 +45,8 @@ def test_close_vectors_share_a_story_and_far_ones_do_not():
 
 
 def test_shared_rare_names_join_what_vectors_alone_keep_apart():
-    far_a, far_b = unit(1, 0, 0), unit(0, 0, 1)  # cosine 0: vectors say "apart"
-    others = [art(f"x{i}", unit(0, 1, 1 + i), "common") for i in range(4)]
+    far_a, far_b = unit(1, 0, 0, 0), unit(0, 0, 1, 0)  # cosine 0: vectors say "apart"
+    others = [art(f"x{i}", unit(0, 1, 0, 0.1 * i), "common") for i in range(4)]  # apart from both
     apart = assign([], [art("p", far_a, "hookes"), art("q", far_b, "adelaide")] + others)
     together = assign([], [art("p", far_a, "hookes adelaide"), art("q", far_b, "hookes adelaide")] + others)
     assert apart["q"] == "q" and together["q"] == "p"
@@ -79,6 +79,43 @@ def test_the_oldest_new_article_names_its_story_and_order_of_input_does_not():
     xs = [art("z", unit(1, 0, 0), date="2004-11-14"), art("m", unit(1, 0.1, 0), date="2004-11-15"),
           art("a", unit(1, 0, 0.1))]
     assert assign([], xs) == assign([], xs[::-1]) == {"z": "z", "m": "z", "a": "z"}
+
+
+def test_an_article_that_bridges_two_stories_merges_them_and_the_retired_id_still_finds_the_story():
+    a, b = art("a", unit(1, 0, 0), "alpha"), art("b", unit(0, 1, 0), "beta")
+    first = assign([], [a, b])
+    assert first == {"a": "a", "b": "b"}  # nothing in common: two stories
+    # c is like both: it joins a's story (similarity 0.71), which is then 0.35 alike to b's on average
+    later = assign([(a, "a"), (b, "b")], [art("c", unit(1, 1, 0), "alpha beta")])
+    assert later == {"c": "a", "b": "a"}  # the larger story keeps its id; b's articles are reported moved
+    docs = {d: rec(d, d, later.get(d, first.get(d, ""))) for d in "abc"}
+    assert story_index.resolve(docs, "b") == "a" and story_index.resolve(docs, "a") == "a"
+    assert story_index.resolve(docs, "nope") == "nope"
+
+
+def test_grouping_from_scratch_does_not_depend_on_input_order():
+    xs = [art(f"{g}{i}", unit(*(np.eye(3)[k] + 0.15 * np.array([i, -i, i % 2]))), f"n{g} m{i}")
+          for k, g in enumerate("pqr") for i in range(3)]
+    first = assign([], xs)
+    assert len(set(first.values())) == 3
+    for seed in range(4):
+        assert assign([], [xs[i] for i in np.random.default_rng(seed).permutation(len(xs))]) == first
+
+
+def test_ids_stay_findable_as_articles_arrive_one_at_a_time():
+    rng = np.random.default_rng(0)
+    centres = np.eye(4)
+    xs = [art(f"d{i:02d}", unit(*(centres[i % 4] + 0.6 * rng.standard_normal(4))), f"k{i % 4}") for i in range(16)]
+    story: dict[str, str] = {}
+    issued: set[str] = set()
+    for i, a in enumerate(xs):
+        story.update(assign([(x, story[x.doc_id]) for x in xs[:i]], [a]))
+        issued |= set(story.values())
+        docs = {d: rec(d, d, s) for d, s in story.items()}
+        for sid in issued:  # every id ever shown names a story now, one holding the article it was named after
+            now = story_index.resolve(docs, sid)
+            assert now in story.values() and story[sid] == now
+    assert len(set(story.values())) < len(xs)
 
 
 def test_name_terms_keep_names_and_drop_numbers_and_calendar_words():
@@ -152,10 +189,13 @@ def test_old_workspaces_are_grouped_on_demand_and_new_articles_attach(tmp_path: 
     desk = app.NewsDesk(s, index=index)
     (before,) = desk.stories()
     assert all(r.story == before.story_id and r.names for r in index.documents().values())
+    assert set(index.store.document_field(list(index.documents()), "lead")) == {f.stem for f in files[:2]}
     desk.ingest([files[2]])
     (after,) = desk.stories()
     assert after.story_id == before.story_id and set(after.doc_ids) == {f.stem for f in files}
-    assert story_index.update(index.store) == {}  # nothing left to group
+    assert story_index.update(index.store, embedder.embed) == {}  # nothing left to group
+    retired = next(d for d in after.doc_ids if d != after.story_id)  # as if its story had merged into this one
+    assert desk.story(retired).story_id == after.story_id
     assert desk.stories(since="2100-01-01") == []
     with pytest.raises(UnknownSourceError, match="no story 'nope'"):
         desk.story("nope")

@@ -206,6 +206,15 @@ class Store:
             out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
         return out
 
+    def document_field(self, doc_ids: Sequence[str], key: str) -> dict[str, str]:
+        """One metadata field of these documents (those that have it), e.g. one `set_stories` wrote."""
+        out: dict[str, str] = {}
+        ids = list(doc_ids)
+        for s in range(0, len(ids), BATCH):
+            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["metadatas"])
+            out.update({i: str(m[key]) for i, m in zip(got["ids"], got["metadatas"]) if m and m.get(key)})
+        return out
+
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """Each document's cleaned text."""
         out: dict[str, str] = {}
@@ -246,7 +255,7 @@ class Store:
                 self._delete_chunks(doc.doc_id, old)
 
     def set_stories(self, fields: dict[str, dict[str, str]]) -> None:
-        """Add fields (`story`, `names`) to documents' records; the other fields are kept as they are."""
+        """Add fields (`story`, `names`, `lead`) to documents' records; the other fields are kept as they are."""
         ids = list(fields)
         for s in range(0, len(ids), BATCH):
             part = ids[s : s + BATCH]
