@@ -49,6 +49,7 @@ _PREP = r"(?:on|in|at|by|from|to|for|during|of|with|under|since|until|after|befo
 _WH_START = re.compile(rf"^(?:{_PREP}\s+)?{_WH}\b", re.I)
 _WH_ANY = re.compile(rf"\b{_WH}\b", re.I)
 _COMMA_AND_WH = re.compile(rf",\s+and\s+(?=(?:{_PREP}\s+)?{_WH}\b)", re.I)
+_LIST_WH = re.compile(rf",\s+(?=(?:{_PREP}\s+)?{_WH}\b)", re.I)
 _AND_WH = re.compile(rf"\s+and\s+(?=(?:{_PREP}\s+)?{_WH}\b)", re.I)
 _EMBEDDED = re.compile(rf"\b{_WH}\b|\bwhether\b|\bbetween\b", re.I)
 _QUESTIONS = re.compile(r"(?<=\?)\s+(?=[\"'“A-Z])")
@@ -68,21 +69,24 @@ def split(question: str) -> tuple[str, ...]:
 
 
 def _clauses(sentence: str) -> list[str]:
-    """One question sentence split at ", and <wh>" / " and <wh>" where both halves stand alone."""
+    """One question sentence split at ", and <wh>" (a list before it: "A, which B, and when C") or at
+    " and <wh>", where every part stands alone."""
     body = sentence.rstrip("?").strip()
     for pattern in (_COMMA_AND_WH, _AND_WH):
         for m in pattern.finditer(body):
             head, tail = body[:m.start()], body[m.end():]
-            if _splits(head, tail, needs_wh_head=pattern is _AND_WH):
-                return [_question(head)] + _clauses(_question(tail))
+            items = _LIST_WH.split(head) if pattern is _COMMA_AND_WH else [head]
+            if len(items) > 1 and not _WH_ANY.search(items[0]):  # "Besides the programme, what ...": an opener
+                items = [f"{items[0]}, {items[1]}"] + items[2:]
+            if len(tail.split()) >= MIN_PART_WORDS and all(
+                    _stands(item, needs_wh_head=pattern is _AND_WH or i > 0) for i, item in enumerate(items)):
+                return [_question(item) for item in items] + _clauses(_question(tail))
     return [_question(body)]
 
 
-def _splits(head: str, tail: str, needs_wh_head: bool) -> bool:
-    words = head.split()
-    if len(words) < MIN_PART_WORDS or len(tail.split()) < MIN_PART_WORDS:
-        return False
-    if needs_wh_head and not _WH_START.match(head):
+def _stands(head: str, needs_wh_head: bool) -> bool:
+    """A clause that is a question of its own: three words or more, no second question word in it."""
+    if len(head.split()) < MIN_PART_WORDS or (needs_wh_head and not _WH_START.match(head)):
         return False
     opening = _WH_ANY.search(head)  # "Besides the nuclear programme, what was ...": its first question word
     rest = head[opening.end():] if opening else head
@@ -115,7 +119,13 @@ def answers(part: str, parts: Sequence[str], sentence: str) -> bool:
     own = _own(part, parts)
     if not own:
         return asked.on_topic(ask, sentence)
-    return any(claims.same_word(w, o) for w in _words(sentence) for o in own)
+    return any(_same(w, o) for w in _words(sentence) for o in own)
+
+
+def _same(a: str, b: str) -> bool:
+    """claims.same_word, and short verbs with an ending ("die"/"died", "win"/"wins"), which it leaves out."""
+    short, long_ = sorted((a, b), key=len)
+    return claims.same_word(a, b) or (long_.startswith(short) and long_[len(short):] in ("d", "ed", "s", "es", "ing"))
 
 
 def unanswered(parts: Sequence[str], sentences: Sequence[str]) -> list[str]:
