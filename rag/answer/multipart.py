@@ -197,14 +197,15 @@ def ask_part(a: Assistant, question: str, part: str, sources: Sequence[Source], 
 
 
 def merge(a: Assistant, answer: Answer, replies: Sequence[Reply], missing: Sequence[str], t0: float) -> Answer:
-    """The answer with each reply's supported sentences appended (new ones only), a notice line per
+    """The answer with each reply's supported sentences appended (those that add a word), a notice line per
     part still unanswered, and the calls' costs added; an abstention stays one when no part verified."""
-    shown = {_key(s.text) for s in answer.sentences} if not answer.abstained else set()
+    shown = [_words(s.text) for s in answer.sentences] if not answer.abstained else []
     added: list[Sentence] = []
     for r in replies:
         for s in r.kept:
-            if _key(s.text) not in shown:
-                shown.add(_key(s.text))
+            words = _words(s.text)
+            if not any(words <= seen for seen in shown):  # a sentence that says nothing new is left out
+                shown.append(words)
                 added.append(s)
     t = answer.timings
     timings = Timings(t.retrieve_ms, t.ttft_ms, (time.perf_counter() - t0) * 1000,
@@ -225,10 +226,6 @@ def merge(a: Assistant, answer: Answer, replies: Sequence[Reply], missing: Seque
                             if c.verified and c.n in cited])
     return replace(answer, answer=text, abstained=False, citations=citations, sentences=base + tuple(added),
                    timings=timings, notice=notice, raw=raw, stopped=stopped)
-
-
-def _key(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _citations(first: Sequence[Citation], more: Sequence[Citation]) -> tuple[Citation, ...]:
