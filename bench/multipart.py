@@ -6,8 +6,12 @@ checker in this tree, over the sources rebuilt from the saved passages, as bench
 so which parts `multipart.complete` would ask again, and for each gold group (`must_include`) whether
 any of its strings is in the sources at all (the extra ask can only find what the sources hold).
 
-A listing, not an eval: the extra asks themselves need the model (`rag eval`, see bench/README.md).
+A listing, not an eval: the extra asks themselves need the model. `--subset OUT.yaml SUITE.yaml ...`
+writes the multi-part cases of question suites to one suite (their `defaults` kept, no thresholds), so
+`rag eval --questions OUT.yaml` with `RAG_ANSWER_PARTS=0` and `=1` measures just the cases the setting
+can change (every other question is one part, and ask() then runs exactly as without it).
 Usage: PYTHONPATH=$PWD python -m bench.multipart REPORT.json [REPORT.json ...]
+       PYTHONPATH=$PWD python -m bench.multipart --subset OUT.yaml SUITE.yaml [SUITE.yaml ...]
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bench.replay_checker import sources
 from rag.answer import cite, multipart
@@ -39,7 +45,22 @@ def case_row(case: dict[str, Any]) -> dict[str, Any] | None:
             "kept": kept, "gold_in_sources": [[g, any(x.lower() in text for x in g)] for g in gold if g]}
 
 
+def subset(out: Path, suites: list[str]) -> int:
+    """The multi-part cases of `suites` written to `out` as one suite; the count."""
+    cases, defaults = [], {}
+    for path in suites:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        defaults.update(data.get("defaults") or {})
+        cases += [c for c in data["cases"] if c.get("question") and len(multipart.split(c["question"])) > 1]
+    out.write_text(yaml.safe_dump({"defaults": defaults, "cases": cases} if defaults else {"cases": cases},
+                                  sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return len(cases)
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--subset"]:
+        print(f"{subset(Path(argv[1]), argv[2:])} multi-part cases written to {argv[1]}")
+        return 0
     rows = []
     for path in argv:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
