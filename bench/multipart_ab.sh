@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 R="env PYTHONPATH=$PWD $PY -m rag.cli"
 PYTHONPATH=$PWD $PY -m bench.multipart --subset "$OUT/mp-seeds.yaml" tests/eval/seeds.yaml
 PYTHONPATH=$PWD $PY -m bench.multipart --subset "$OUT/mp-wiki.yaml" tests/eval/wikinews-dev.yaml
-for s in seeds wiki; do
+for s in ${SUITES:-seeds wiki}; do  # SUITES=seeds: the seeds only
   case $s in seeds) src=seeds/;; wiki) src=$CORPORA/wikinews-dev/docs;; esac
   W=/tmp/ws-multipart-$s
   [ -d "$W" ] || $R ingest "$src" --workspace "$W" > "$OUT/mp-$s-ingest.log" 2>&1
