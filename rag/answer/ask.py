@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterator, Mapping, Sequence
 
-from rag.answer import cite
+from rag.answer import cite, multipart
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
@@ -125,7 +125,11 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if stats.truncated == "stopped":
         yield Done(partial(standalone, "".join(parts), hits, sources, notice, timings))
         return
-    yield Done(dated(a, decide(a, standalone, "".join(parts), hits, sources, notice, timings), sc, docs))
+    answer = decide(a, standalone, "".join(parts), hits, sources, notice, timings)
+    if s.answer_parts and stats.truncated != "timeout":  # a part the answer left out is asked on its own
+        answer = yield from multipart.complete(a, standalone, answer, max_tokens,
+                                               s.temperature if temperature is None else temperature, t0, Token)
+    yield Done(dated(a, answer, sc, docs))
 
 
 def dated(a: Assistant, answer: Answer, sc: scoping.Scope, docs: Mapping[str, DocRecord]) -> Answer:

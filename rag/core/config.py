@@ -50,6 +50,9 @@ class Settings:
     # dev and RGB dev only from 400 (median prompts 526/532/421 tokens, target 350); at 220 (median prompt
     # 348/351/344) it is lost in 2/28, 4/71 and 2/50 more cases. The full-eval A/B is in README.
     context_tokens: int = 0
+    # 1: a multi-part question ("..., and how many ...?") whose verified answer leaves a part unanswered
+    # asks the model again for that part alone, over the same sources (rag.answer.multipart); 0: off
+    answer_parts: int = 1
     chroma_url: str | None = None
     llm_url: str | None = None
     llm_api_key: str | None = None
@@ -135,7 +138,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_tokens": (1, 1 << 16), "gen_timeout_s": (0.001, 7 * 86400), "k": (1, 50), "chunk_tokens": (8, 8192),
     "chunk_overlap": (0, 8191), "max_file_mb": (0.001, 100_000), "max_question_chars": (1, 1 << 20),
     "min_relevance": (-1.0, 1.0), "context_tokens": (0, 1 << 20), "n_batch": (32, 8192), "n_ubatch": (32, 8192),
-    "flash_attn": (0, 1),
+    "flash_attn": (0, 1), "answer_parts": (0, 1),
 }
 KV_TYPES = ("f16", "q8_0", "q4_0")  # llama.cpp KV cache types offered as type_k / type_v
 MIN_N_CTX = 512  # a context smaller than this cannot hold the system prompt, a question and one source
