@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from rag.retrieval.constraints import Constraints, conflicts, entity_coverage, parse, satisfies
+from rag.retrieval.constraints import Constraints, parse
+from rag.retrieval.satisfy import conflicts, entity_coverage, satisfies
 
 
 @pytest.mark.parametrize("question, field, expected", [

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims, polarity, slots
-from rag.retrieval import constraints
+from rag.retrieval import constraints, satisfy
 from rag.text.lexicon import (
     CONNECTIVES,
     DEMONYMS,
@@ -265,13 +265,13 @@ _constraints = lru_cache(maxsize=1024)(constraints.parse)  # the same question f
 
 def _twin(question: str, claim: str, evidence: str) -> bool:
     """The evidence states another year, quarter, season or edition than the one the question asks
-    about, or lists the claim's names under another year (rag.retrieval.constraints.conflicts). Only a
+    about, or lists the claim's names under another year (rag.retrieval.satisfy.conflicts). Only a
     claim that states a year, quarter, season or edition itself is checked: a source's other years may
     date other events ("indicted ... last month" next to "fired in 1999")."""
     asked = _constraints(question)
     if asked.empty or _constraints(claim).empty:
         return False
-    return constraints.conflicts(asked, claim, evidence) is not None
+    return satisfy.conflicts(asked, claim, evidence) is not None
 
 
 def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:

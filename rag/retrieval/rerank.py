@@ -1,5 +1,5 @@
 """Re-ranking a pool of fused candidates by a finer score, without a model call: whether a passage states
-the year, quarter, season or edition the question asks (`rag.retrieval.constraints.satisfies`; a positive score
+the year, quarter, season or edition the question asks (`rag.retrieval.satisfy.satisfies`; a positive score
 weighed by how much of the question's names the passage holds, rare words counting more), whether it
 holds a candidate of the asked type (`rag.retrieval.answer_type`), and the fused score. Also measurable, and off
 by default because they did not pay (see `RerankWeights`): best-sentence similarity with the index's
@@ -25,9 +25,10 @@ import numpy as np
 
 from rag.core.types import Hit
 from rag.retrieval.answer_type import answer_type, holds_answer
-from rag.retrieval.constraints import Constraints, entity_coverage, name_words, parse, satisfies
+from rag.retrieval.constraints import Constraints, parse
 from rag.retrieval.lexical import tokens
 from rag.retrieval.roles import evidence, focus_words
+from rag.retrieval.satisfy import entity_coverage, name_words, satisfies
 from rag.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
