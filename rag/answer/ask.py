@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterator, Mapping, Sequence
 
-from rag.answer import cite, multipart
+from rag.answer import cite, multipart, second
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
@@ -216,7 +216,7 @@ def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: 
     """Verify the model's answer and keep it, or abstain when it is not grounded."""
     if NOT_IN_SOURCES.search(raw) or not raw.strip():
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
-    v = cite.verify(raw, sources, question)
+    v = cite.verify(raw, sources, question, second.judge_for(a))
     if v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:  # no supported sentence fills the asked slot
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)

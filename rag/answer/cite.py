@@ -6,16 +6,17 @@ and name, negation, roles and slots, clause by clause; the source's title, publi
 A sentence whose first clause is supported but whose later clauses are not is kept without them:
 `Sentence.dropped` and `Verification.dropped` say what was removed. A sentence no one source holds is
 kept when each of its clauses is held by a source of its own, and cites them all (a clause without its
-own subject must share the source of the clause before). It does not call a model.
-Standard library only.
+own subject must share the source of the clause before). It does not call a model itself: `verify`
+takes an optional `judge(claim, evidence)` (rag.answer.second), asked only about borderline sentences;
+its "no" takes the sentence's citation away, its None changes nothing. Standard library only.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
-from rag.answer import asked
+from rag.answer import asked, second
 from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores, years_stated
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
@@ -126,8 +127,21 @@ def _remove(plain: str, parts: Sequence[str]) -> tuple[str, str]:
     return kept.strip(), "; ".join(p.rstrip(".!?") for p in parts)
 
 
-def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verification:
-    """Keep the citations each sentence's source supports, add one where a source clearly does."""
+def _second(judge: second.Judge, question: str, claim: str, final: list[int],
+            seen: dict[int, tuple[float, Citation]]) -> list[int]:
+    """`final` less the sources whose quote the model says does not state a borderline claim; their
+    citations in `seen` are marked unverified."""
+    out = [n for n in final if not (second.borderline(question, claim, seen[n][1].quote)
+                                    and judge(claim, seen[n][1].quote) is False)]
+    for n in set(final) - set(out):
+        seen[n] = (seen[n][0], replace(seen[n][1], verified=False))
+    return out
+
+
+def verify(answer: str, sources: Sequence[Source], question: str = "", judge: second.Judge | None = None
+           ) -> Verification:
+    """Keep the citations each sentence's source supports, add one where a source clearly does.
+    `judge`: the model's second opinion on borderline sentences (None: the word rules alone)."""
     by_n = {s.n: s for s in sources}
     # the years the sources state, their dates included: a year the model adds to a day an undated source
     # gives without one must be one of these (rag.answer.support)
@@ -141,6 +155,9 @@ def verify(answer: str, sources: Sequence[Source], question: str = "") -> Verifi
     ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
         plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, years)
+        if judge is not None and final and not is_meta:
+            final = _second(judge, question, _remove(plain, drop.split("; "))[0] if drop else plain, final, seen)
+            drop = drop if final else ""
         answers = answers or (bool(final) and asked.fills(ask, plain) and (
             asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
         for n, (score, cite) in seen.items():

@@ -157,12 +157,13 @@ def _thresholds(path: Path | str, raw: Any) -> dict[str, float]:
     return out
 
 
-def cite_checker(item: PairItem) -> bool:
+def cite_checker(item: PairItem, judge: Callable[[str, str], bool | None] | None = None) -> bool:
     """Today's checker: `rag.answer.cite.verify` on the claim with the evidence as source 1; True when
-    every sentence of the claim keeps citation [1] as supported, whole (nothing dropped as unsupported)."""
+    every sentence of the claim keeps citation [1] as supported, whole (nothing dropped as unsupported).
+    `judge`: the model's second opinion on borderline sentences (rag.answer.second), none by default."""
     source = Source(n=1, doc_id=item.id, title=item.title or "", text=item.evidence, chunk_ids=("c",),
                     publisher=item.publisher, date=item.date)
-    checked = cite.verify(item.claim, [source], item.question)
+    checked = cite.verify(item.claim, [source], item.question, judge)
     return bool(checked.sentences) and checked.answers and all(s.supported and 1 in s.citations and not s.dropped
                                              for s in checked.sentences)
 
