@@ -10,11 +10,12 @@ from typing import Iterator
 import pytest
 
 from rag.answer import second
+from rag.answer.ask import decide
 from rag.answer.assistant import Assistant
 from rag.answer.cite import verify
 from rag.core.config import load_settings
 from rag.core.errors import ConfigError, LLMError
-from rag.core.types import Source, Usage
+from rag.core.types import Source, Timings, Usage
 
 VOHOR_Q = "Who replaced Serge Vohor as prime minister of Vanuatu?"
 VOHOR_TEXT = ("Port Vila : Vanuatu's Prime Minister Serge Vohor was accused here of assaulting the Chinese "
@@ -141,3 +142,11 @@ def test_setting_is_off_by_default_and_bounded():
     assert load_settings({"workspace": Path("unused")}, environ={}).second_opinion == 0
     with pytest.raises(ConfigError):
         load_settings({"workspace": Path("unused"), "second_opinion": 2}, environ={})
+
+
+@pytest.mark.parametrize("on, reply, abstained, calls", [(1, "No", True, 1), (1, "Yes", False, 1),
+                                                         (0, "No", False, 0)])
+def test_decide_asks_the_model_only_when_the_setting_is_on(prompts, on, reply, abstained, calls):
+    llm = _Scripted(reply)
+    got = decide(_assistant(prompts, llm, on), VOHOR_Q, VOHOR_ANSWER, (), _src(VOHOR_TEXT), None, Timings())
+    assert got.abstained is abstained and len(llm.calls) == calls

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Generator, Sequence, TypeVar
 
-from rag.answer import asked, cite, claims
+from rag.answer import asked, cite, claims, second
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, count_messages
 from rag.core.errors import Stopped
@@ -196,7 +196,8 @@ def ask_part(a: Assistant, question: str, part: str, sources: Sequence[Source], 
     except Stopped:  # stopped between the two generations
         usage = Usage(0, len(pieces), "stopped")
     raw = "".join(pieces)
-    checked = cite.verify(raw, sources, part) if raw.strip() else None
+    judge = None if usage.truncated == "stopped" else second.judge_for(a)  # a stopped ask asks nothing more
+    checked = cite.verify(raw, sources, part, judge) if raw.strip() else None
     return Reply(part, raw, usage, usage.prompt_tokens or prompt, checked)
 
 
