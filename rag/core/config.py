@@ -55,8 +55,10 @@ class Settings:
     answer_parts: int = 1
     # 1: a supported sentence that fills the asked slot although its evidence holds none of the question's
     # relation verbs ("Bao Shusheng replaced Vohor [1]" on a passage about an assault) is put to the chat
-    # model as a yes/no entailment question; a "no" takes its citation away (rag.answer.second). 0 until
-    # measured with the default model (python -m bench.second_opinion --model qwen2.5-coder-1.5b).
+    # model as a yes/no entailment question; a "no" takes its citation away (rag.answer.second). Off: with
+    # qwen2.5-coder-1.5b (bench.second_opinion, 85 borderline sentences of the saved reports and pair sets,
+    # 2.2 s a call) it caught 3 of 4 Wikinews unanswerable answers (abstention 0.71 -> 0.93) but threw
+    # away 4 right Wikinews answers (accuracy 0.72 -> 0.66, false abstention 0.01 -> 0.14) and 3 RGB ones.
     second_opinion: int = 0
     chroma_url: str | None = None
     llm_url: str | None = None
