@@ -25,6 +25,7 @@ from rag.core.errors import LLMError, Stopped
 from rag.core.ports import ChatModel
 from rag.core.prompts import Prompts
 from rag.text.lexicon import canonical
+from rag.text.markers import fence
 from rag.text.words import content_words
 
 Judge = Callable[[str, str], "bool | None"]
@@ -55,8 +56,8 @@ def entails(llm: ChatModel, prompts: Prompts, claim: str, evidence: str,
             timeout_s: float = ENTAIL_TIMEOUT_S) -> bool | None:
     """The model's yes/no on whether `evidence` states `claim`; None when unclear or the model fails."""
     messages = [{"role": "system", "content": prompts.text("entail_system")},
-                {"role": "user", "content": prompts.render("entail_user", evidence=evidence.strip(),
-                                                           claim=claim.strip())}]
+                {"role": "user", "content": prompts.render("entail_user", evidence=fence(evidence.strip()),
+                                                           claim=fence(claim.strip()))}]
     try:
         return verdict(complete(llm, messages, ENTAIL_TOKENS, 0.0, timeout_s).text)
     except Stopped:
