@@ -8,7 +8,7 @@ import pytest
 from rag.answer.ask import Done, Evidence, Token, ask, ask_stream, clean_question
 from rag.core.errors import EmptyIndexError, QuestionError
 from rag.retrieval.context import build_sources, fence, render
-from rag.retrieval.retrieve import retrieve
+from rag.retrieval.retrieve import Index, retrieve
 
 DOC_003 = "003_a3108b83e1705bc7"
 
@@ -104,6 +104,26 @@ def test_hostile_document_does_not_steer_the_answer(tmp_path, embedder, tiny_llm
     if not answer.abstained:  # whatever the model did, what is shown is verified against the sources
         assert "PWNED" not in answer.answer
         assert all(s.supported for s in answer.sentences if s.citations)
+
+
+def test_keyword_hits_without_vector_similarity_are_not_judged_irrelevant(tiny_assistant):
+    """A vector search that returns no current chunk leaves hits without a similarity: unknown, not 0."""
+    class NoVectors:
+        def __init__(self, store):
+            self._store = store
+
+        def __getattr__(self, name):
+            return getattr(self._store, name)
+
+        def dense_search(self, *args, **kwargs):
+            return []
+
+    real = tiny_assistant.index
+    index = Index(NoVectors(real.store), real.embedder, real._dir.parent)
+    strict = replace(tiny_assistant, index=index, settings=tiny_assistant.settings.replace(min_relevance=0.99))
+    answer = ask(strict, "Who was the US special envoy at the talks?", max_tokens=8)
+    assert answer.hits and all(h.similarity is None for h in answer.hits)
+    assert answer.timings.completion_tokens > 0  # the model was asked; with similarities it would not be
 
 
 def test_lower_relevance_threshold_changes_the_abstention_decision(tiny_assistant):

@@ -93,8 +93,11 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
         return
     hits = scoping.retrieve_in(a.index, standalone, k or s.k, sc, docs)
     retrieve_ms = (time.perf_counter() - t0) * 1000
-    best = max((h.similarity or 0.0 for h in hits), default=0.0)
-    if not hits or best < s.min_relevance:
+    known = [h.similarity for h in hits if h.similarity is not None]
+    if hits and not known:  # seen once in 85 eval questions, not reproduced in 200 retries of that question
+        log.warning("no retrieved chunk has a vector similarity (the vector search returned no current "
+                    "chunk); answering from the keyword hits without the relevance gate")
+    if not hits or (known and max(known) < s.min_relevance):
         yield Done(dated(a, abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)), sc, docs))
         return
     system = a.prompts.text("answer_system")
