@@ -199,30 +199,24 @@ class Store:
 
     def document_vectors(self, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each document's unit vector (the mean of its chunks' embeddings, see put_document)."""
-        out: dict[str, np.ndarray] = {}
-        ids = list(doc_ids)
-        for s in range(0, len(ids), BATCH):
-            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["embeddings"])
-            out.update({i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])})
-        return out
+        return {i: np.asarray(e, dtype=np.float32)
+                for got in self._read_documents(doc_ids, "embeddings") for i, e in zip(got["ids"], got["embeddings"])}
 
     def document_field(self, doc_ids: Sequence[str], key: str) -> dict[str, str]:
         """One metadata field of these documents (those that have it), e.g. one `set_stories` wrote."""
-        out: dict[str, str] = {}
-        ids = list(doc_ids)
-        for s in range(0, len(ids), BATCH):
-            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["metadatas"])
-            out.update({i: str(m[key]) for i, m in zip(got["ids"], got["metadatas"]) if m and m.get(key)})
-        return out
+        return {i: str(m[key]) for got in self._read_documents(doc_ids, "metadatas")
+                for i, m in zip(got["ids"], got["metadatas"]) if m and m.get(key)}
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """Each document's cleaned text."""
-        out: dict[str, str] = {}
+        return {i: t or "" for got in self._read_documents(doc_ids, "documents")
+                for i, t in zip(got["ids"], got["documents"])}
+
+    def _read_documents(self, doc_ids: Sequence[str], include: str) -> Iterator[dict[str, Any]]:
+        """The registry's rows for these documents, BATCH ids a read, with the one field `include` names."""
         ids = list(doc_ids)
         for s in range(0, len(ids), BATCH):
-            got = self._call(self._docs.get, ids=ids[s : s + BATCH], include=["documents"])
-            out.update({i: t or "" for i, t in zip(got["ids"], got["documents"])})
-        return out
+            yield self._call(self._docs.get, ids=ids[s : s + BATCH], include=[include])
 
     # writing -------------------------------------------------------------------------------
     def put_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, meta: dict[str, Any],
@@ -265,7 +259,7 @@ class Store:
 
     def remove_document(self, doc_id: str) -> None:
         self._writable()
-        version = self._version_of(doc_id)
+        version = self._versions_of([doc_id]).get(doc_id)
         self._call(self._docs.delete, ids=[doc_id])
         self.touch()
         if version is not None:
@@ -342,10 +336,6 @@ class Store:
     def _versions_of(self, doc_ids: Sequence[str]) -> dict[str, str]:
         got = self._call(self._docs.get, ids=list(doc_ids), include=["metadatas"])
         return {i: str(m.get("version", "")) for i, m in zip(got["ids"], got["metadatas"])}
-
-    def _version_of(self, doc_id: str) -> str | None:
-        got = self._call(self._docs.get, ids=[doc_id], include=["metadatas"])
-        return str(got["metadatas"][0].get("version", "")) if got["ids"] else None
 
     def _delete_chunks(self, doc_id: str, version: str) -> None:
         self._call(self._chunks.delete, where={"$and": [{"doc_id": doc_id}, {"version": version}]})
