@@ -294,7 +294,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
     later ones fail, `kept` is the score of the clauses that hold and `dropped` lists the others.
     """
     prep = prepare(text, meta)
-    asked = content_words(canonical(question)) | key_terms(canonical(question))
+    asked = _supplied(question)
     if _INCOMPLETE.search(sentence) and not sentence.rstrip().endswith("?"):  # cut off: "... take place in"
         return Assessment(0.0, "", 0)
     whole = _score(canonical(sentence), question, text, prep, asked, years=years)
@@ -328,25 +328,32 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
 
 
+def _supplied(question: str) -> set[str]:
+    """The question's content words and key terms: what an answer may repeat without claiming it."""
+    return content_words(canonical(question)) | key_terms(canonical(question))
+
+
 def claim_parts(sentence: str) -> tuple[str, ...]:
     """The clauses of a sentence for judging each against its own source: a piece with fewer than
     MIN_CLAUSE_WORDS content words ("Georgia.") joins the piece before it (the first piece, the next)."""
     out: list[str] = []
     for part in claims.clauses(sentence):
-        if out and len(content_words(canonical(out[-1])) - _IGNORED) < MIN_CLAUSE_WORDS:
-            out[-1] = out[-1] + ", " + part
-        elif out and len(content_words(canonical(part)) - _IGNORED) < MIN_CLAUSE_WORDS:
+        if out and (_thin(out[-1]) or _thin(part)):
             out[-1] = out[-1] + ", " + part
         else:
             out.append(part)
     return tuple(out)
 
 
+def _thin(part: str) -> bool:
+    return len(content_words(canonical(part)) - _IGNORED) < MIN_CLAUSE_WORDS
+
+
 def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "",
                 years: frozenset[str] = frozenset()) -> tuple[float, ...]:
     """How well one source supports each of `parts` on its own (every check of `assess`, clause by clause)."""
     prep = prepare(text, meta)
-    asked = content_words(canonical(question)) | key_terms(canonical(question))
+    asked = _supplied(question)
     out = []
     for part in parts:
         got = _score(canonical(part), question, text, prep, asked, clause=True, years=years)
