@@ -82,8 +82,3 @@ def resolve(docs: dict[str, DocRecord], story_id: str) -> str:
     article it was named after."""
     r = docs.get(story_id)
     return r.story if r is not None and r.story and r.story != story_id else story_id
-
-
-def assignment(docs: dict[str, DocRecord]) -> dict[str, str]:
-    """doc id -> story id for the grouped articles."""
-    return {d: r.story for d, r in docs.items() if r.story}
