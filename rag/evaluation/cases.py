@@ -52,12 +52,15 @@ def normalize_answer(s: str) -> str:
     """SQuAD normalisation: lower-case, drop punctuation and a/an/the, collapse whitespace.
 
     Unicode punctuation (curly quotes) is dropped as well, and dashes separate words, so that
-    "face-to-face" and "face to face" normalise alike, and a numeral's ordinal suffix is dropped, so
-    that "January 30th" states the gold "January 30".
+    "face-to-face" and "face to face" normalise alike, a numeral's ordinal suffix is dropped, so
+    that "January 30th" states the gold "January 30", and accents are dropped, so that "Chloe Zhao"
+    states the gold "Chloé Zhao".
     """
     out = []
-    for ch in s.lower():
+    for ch in unicodedata.normalize("NFKD", s.lower()):
         cat = unicodedata.category(ch)
+        if cat == "Mn":
+            continue
         if cat == "Pd":
             out.append(" ")
         elif ch not in string.punctuation and not cat.startswith("P"):
