@@ -34,6 +34,14 @@ _TIME_UNITS = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|tim
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _TIME_PREPOSITIONS = frozenset("in since by of from until before after during".split())
 _AMOUNT_UNITS = frozenset("dollars dollar percent pounds euros yen million billion trillion".split())
+# "How much did X pay / cost / spend / settle for": the amount is money, so "a 3.5 percent pay raise" is no
+# answer (Wikinews boeing-settlement). Question words, matched as word forms (claims.same_word).
+_MONEY_WORDS = ("pay", "cost", "spend", "spent", "fine", "settle", "donate", "owe", "worth", "money", "ransom",
+                "bail", "compensation", "salary", "earn", "invest", "bribe", "charge", "sell", "sold", "bought")
+# A sum of money in canonical text ("$615 million" reads "615 million dollars") or as written ("£20", "Rs 50").
+_MONEY = re.compile(r"[$£€¥]\s?\d|\d[\d,.]*\s*(?:(?:thousand|million|billion|trillion|bn|m)\s+)?(?:dollars?|pounds?|"
+                    r"euros?|yen|yuan|renminbi|rupees?|francs?|pesos?|rand|roubles?|rubles?|marks?|dinars?|riyals?|"
+                    r"shekels?|won|krona|kronor|kroner|lira|naira|shillings?|cents?|pence)\b|\b(?:rs|inr|usd|gbp|eur)\.?\s?\d", re.I)
 _WH = re.compile(
     r"^\s*(?:(?:on|in|at|by|from|to|for|during)\s+)?(?P<wh>(?:what\s+(?:is|are|was|were)\s+)?the\s+names?\s+of|"
     r"name\s+the|who|whom|whose|when|where|how\s+many|how\s+much|how\s+old|how\s+long|"
@@ -137,6 +145,11 @@ def _counts(toks: tuple[claims.Tok, ...], i: int, ask: Ask) -> bool:
         or nxt.low.endswith("ed") or _TIME_UNITS.match(nxt.low) is not None and _TIME_UNITS.match(ask.noun) is not None
 
 
+def _money(ask: Ask) -> bool:
+    """The amount asked is a sum of money ("how much did Boeing agree to pay", "how much money")."""
+    return any(claims.same_word(w, m) for w in ask.words | {ask.noun} if w for m in _MONEY_WORDS)
+
+
 def fills(ask: Ask, sentence: str) -> bool:
     """The sentence states a filler of the asked kind that the question did not supply."""
     if ask.kind is None:
@@ -148,6 +161,8 @@ def fills(ask: Ask, sentence: str) -> bool:
     if first and first.text[0].isupper() and first.low not in STOPWORDS | OPENERS and _new(first.low, ask) \
             and not any(claims.same_word(first.low, w) for w in ask.words):
         terms.add(first.low)
+    if ask.kind == "amount" and _money(ask) and not (_MONEY.search(sentence) or _MONEY.search(canon)):
+        return False
     if ask.kind in ("count", "amount"):
         return any(t.low[0].isdigit() and _new(t.low.replace(",", ""), ask) and _counts(toks, i, ask)
                    for i, t in enumerate(toks))

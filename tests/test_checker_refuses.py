@@ -1,0 +1,50 @@
+"""Answers that do not answer, or put a name in the question's relation that the source does not state
+(issues #17, #18): each rule on small fixed text with wordings the eval suites never use, next to the
+right answer the same rule must keep."""
+from __future__ import annotations
+
+from rag.answer import asked
+from rag.answer.cite import SUPPORT_THRESHOLD, verify
+from rag.answer.support import assess
+from rag.core.types import Source
+
+
+def _ok(claim: str, text: str, question: str) -> bool:
+    return assess(claim, text, question).score >= SUPPORT_THRESHOLD
+
+
+def test_a_how_much_pay_question_needs_a_sum_of_money():
+    ask = asked.parse("How much did the airline agree to spend to settle the pilots' lawsuit?")
+    assert asked.fills(ask, "The airline agreed to spend $42 million on the settlement.")
+    assert asked.fills(ask, "It will pay 3 billion yen to the pilots.")
+    assert not asked.fills(ask, "The deal includes a 4 percent wage rise for 300 pilots.")
+    # an amount that is not money keeps its percent answer
+    rise = asked.parse("How much did the river rise overnight?")
+    assert asked.fills(rise, "The river rose 2 metres overnight.")
+
+
+def test_the_money_rule_turns_a_percent_answer_into_no_answer():
+    text = "The union's contract includes a 4 percent wage rise for 300 pilots. The airline paid $42 million."
+    src = Source(1, "d", "Pilots", text, ("c",))
+    q = "How much did the airline pay the pilots?"
+    assert not verify("The contract includes a 4 percent wage rise for 300 pilots [1].", [src], q).answers
+    assert verify("The airline paid $42 million [1].", [src], q).answers
+
+
+def test_a_name_in_the_question_s_relation_needs_a_source_that_states_it():
+    q = "Which faction admitted involvement in the pipeline explosion near Kirkuk?"
+    blast = ("A pipeline explosion near Kirkuk on Monday killed 3 guards. Local militia members were among "
+             "the injured, officials said.")
+    assert not _ok("The Local militia admitted involvement in the pipeline explosion near Kirkuk.", blast, q)
+    admitted = blast + " The Free Kurdistan Brigade admitted involvement in the attack in a statement."
+    assert _ok("The Free Kurdistan Brigade admitted involvement in the pipeline explosion.", admitted, q)
+    # the source says it with the noun's other form: still stated
+    assert _ok("The Free Kurdistan Brigade admitted involvement in the explosion.",
+               blast + " The Free Kurdistan Brigade said it was involved in the attack.", q)
+
+
+def test_a_bare_verb_may_be_the_question_s_paraphrase():
+    # "chose" is the question's word; the source says "nominated": no relation noun, so not checked here
+    q = "Whom did the governor choose for the vacant Senate seat?"
+    text = "Governor Alma Reyes nominated Daniel Okafor to fill the vacant Senate seat on Tuesday."
+    assert _ok("The governor chose Daniel Okafor for the vacant Senate seat.", text, q)
