@@ -48,3 +48,18 @@ def test_a_bare_verb_may_be_the_question_s_paraphrase():
     q = "Whom did the governor choose for the vacant Senate seat?"
     text = "Governor Alma Reyes nominated Daniel Okafor to fill the vacant Senate seat on Tuesday."
     assert _ok("The governor chose Daniel Okafor for the vacant Senate seat.", text, q)
+
+
+def test_a_title_the_source_gives_someone_else_does_not_go_to_a_name():
+    from rag.answer.slots import title_conflict
+    text = ("Chancellor Ingrid Falk opened the summit in Graz. The visiting trade delegate, Omar Haddad, "
+            "said he was snubbed by Falk at the reception.")
+    q = "Who took over from Ingrid Falk as chancellor?"
+    assert not _ok("Ingrid Falk was succeeded by Chancellor Omar Haddad.", text, q)
+    assert title_conflict("Chancellor Omar Haddad opened the summit.", text, {"omar", "haddad"})
+    # the holder itself keeps the title; an honorific is no office
+    assert not title_conflict("Chancellor Ingrid Falk opened the summit.", text, {"ingrid", "falk"})
+    assert not title_conflict("Mr Omar Haddad was snubbed.", "Mr Falk spoke. Omar Haddad was snubbed.",
+                              {"omar", "haddad"})
+    successor = text + " Chancellor Omar Haddad was sworn in a month later."
+    assert _ok("Ingrid Falk was succeeded by Chancellor Omar Haddad.", successor + " Haddad succeeded Falk.", q)

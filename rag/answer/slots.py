@@ -7,7 +7,8 @@ place, with the same function words between ("Hastert of Texas" / "Hastert of Il
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
 source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
 "Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). Does not score support
-(rag.answer.support); standard library only.
+(rag.answer.support). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
+source gives only to someone else ("Prime Minister Serge Vohor"). Standard library only.
 """
 from __future__ import annotations
 
@@ -182,3 +183,47 @@ def name_chain_conflict(claim: str, evidence: str, names: set[str]) -> bool:
                 and not theirs <= _TITLES:
             return True
     return False
+
+
+# Words that come with a name whoever holds an office: they say nothing about which office.
+_HONORIFICS = frozenset("mr mrs ms dr sir lord lady st saint former new".split())
+
+
+def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(title words, name words) of each name chain that holds a title ("Vanuatu's Prime Minister Serge
+    Vohor" -> ({prime, minister}, {serge, vohor})); a chain without a title has empty title words."""
+    out, i = [], 0
+    while i < len(toks):
+        if not toks[i].name:
+            i += 1
+            continue
+        lo, hi = claims.chain(toks, i)
+        while lo > 0 and toks[lo - 1].text[:1].isupper() and toks[lo - 1].low in _TITLES:  # a sentence's first word
+            lo -= 1
+        last = max((k for k in range(lo, hi) if toks[k].low in _TITLES), default=None)  # the last title word
+        first = last
+        while first is not None and first > lo and toks[first - 1].low in _TITLES:
+            first -= 1
+        titles = frozenset() if last is None else frozenset(toks[k].low for k in range(first, last + 1)) - _HONORIFICS
+        person = frozenset(toks[k].low for k in range((lo if last is None else last + 1), hi + 1))
+        out.append((titles, person))
+        i = hi + 1
+    return out
+
+
+def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
+    """A name the claim gives a title ("Prime Minister Bao Shusheng") appears in the source, which gives
+    that title to other names only ("Prime Minister Serge Vohor") and never to this one."""
+    theirs = _titled(claims.tokens(evidence))
+    for titles, person in _titled(claims.tokens(claim, frozenset(names))):
+        if not titles or not person & names:
+            continue
+        holders = [p for t, p in theirs if titles <= t]
+        if holders and not any(_same_person(p, person) for p in holders) \
+                and any(_same_person(p, person) for _, p in theirs):
+            return True
+    return False
+
+
+def _same_person(a: frozenset[str], b: frozenset[str]) -> bool:
+    return any(claims.same_name(x, y) for x in a for y in b)
