@@ -63,3 +63,14 @@ def test_a_title_the_source_gives_someone_else_does_not_go_to_a_name():
                               {"omar", "haddad"})
     successor = text + " Chancellor Omar Haddad was sworn in a month later."
     assert _ok("Ingrid Falk was succeeded by Chancellor Omar Haddad.", successor + " Haddad succeeded Falk.", q)
+
+
+def test_a_date_from_a_passage_that_names_none_of_the_question_s_names_is_not_its_date():
+    q = "When did Peru's electoral tribunal annul the Cusco vote?"
+    other = "Chile's parliament also debated a new electoral tribunal. The Santiago Post: March 3, 2011"
+    assert not _ok("Peru's electoral tribunal annulled the Cusco vote on March 3, 2011.", other, q)
+    own = "Peru's electoral tribunal annulled the Cusco vote on March 3, 2011, citing fraud."
+    assert _ok("Peru's electoral tribunal annulled the Cusco vote on March 3, 2011.", own, q)
+    # a name answer may come from a passage that says "the tribunal" without naming Peru
+    who = "Who chairs Peru's electoral tribunal?"
+    assert _ok("Peru's electoral tribunal is chaired by Rosa Quispe.", "The tribunal is chaired by Rosa Quispe.", who)
