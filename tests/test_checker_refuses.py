@@ -74,3 +74,12 @@ def test_a_date_from_a_passage_that_names_none_of_the_question_s_names_is_not_it
     # a name answer may come from a passage that says "the tribunal" without naming Peru
     who = "Who chairs Peru's electoral tribunal?"
     assert _ok("Peru's electoral tribunal is chaired by Rosa Quispe.", "The tribunal is chaired by Rosa Quispe.", who)
+
+
+def test_a_number_of_one_time_unit_is_not_contradicted_by_another_unit():
+    from rag.answer.slots import number_conflict
+    text = ("The minister said the closure would not last longer than 3 months. The decree allows a period "
+            "not exceeding 90 days.")
+    assert not number_conflict("The closure would last not exceeding 3 months.", text)
+    assert number_conflict("The closure would last not exceeding 5 months.", text)
+    assert number_conflict("The decree allows a period not exceeding 60 days.", text)

@@ -12,6 +12,7 @@ source gives only to someone else ("Prime Minister Serge Vohor"). Standard libra
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from rag.answer import claims
@@ -21,6 +22,15 @@ from rag.text.words import CALENDAR, STOPWORDS
 
 def _num(tok: Tok) -> str | None:
     return tok.low.replace(",", "") if tok.low[0].isdigit() else None
+
+
+_UNITS = re.compile(r"^(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?$")
+
+
+def _other_unit(c: Sequence[Tok], i: int, e: Sequence[Tok], j: int) -> bool:
+    """The two numbers count different units of time ("2 weeks" / "not exceeding 14 days"): not comparable."""
+    mine, theirs = (toks[k + 1].low if k + 1 < len(toks) else "" for toks, k in ((c, i), (e, j)))
+    return bool(_UNITS.match(mine) and _UNITS.match(theirs)) and mine.rstrip("s") != theirs.rstrip("s")
 
 
 def number_conflict(claim: str, evidence: str) -> bool:
@@ -46,7 +56,7 @@ def number_conflict(claim: str, evidence: str) -> bool:
                     while nxt < len(e) and e[nxt].low in STOPWORDS and e[nxt].low not in ("and", "or", "but") \
                             and nxt - j <= 2:  # "killed and eight wounded": 8 is not the killed
                         nxt += 1
-                    if nxt < len(e) and _num(e[nxt]):
+                    if nxt < len(e) and _num(e[nxt]) and not _other_unit(c, i, e, nxt):
                         seen.add(_num(e[nxt]))
             if seen and n not in seen:
                 return True
