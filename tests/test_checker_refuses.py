@@ -83,3 +83,14 @@ def test_a_number_of_one_time_unit_is_not_contradicted_by_another_unit():
     assert not number_conflict("The closure would last not exceeding 3 months.", text)
     assert number_conflict("The closure would last not exceeding 5 months.", text)
     assert number_conflict("The decree allows a period not exceeding 60 days.", text)
+
+
+def test_a_who_answer_about_the_question_s_own_name_is_no_answer():
+    ask = asked.parse("Who took charge of the Lisbon orchestra after Marta Leal stepped down?")
+    wrong = ("Marta Leal's departure came after a funding dispute, described by critics as a row that left "
+             "Portuguese musicians unpaid for months.")
+    assert not asked.fills(ask, wrong)
+    assert asked.fills(ask, "Marta Leal stepped down, and Tomas Ribeiro took charge of the orchestra.")
+    assert asked.fills(ask, "Marta Leal was replaced by the deputy conductor, who took charge in May.")
+    # a description, not a name, may answer "who" when the sentence is not about the question's name
+    assert asked.fills(ask, "The deputy conductor took charge of the Lisbon orchestra.")

@@ -171,8 +171,32 @@ def fills(ask: Ask, sentence: str) -> bool:
             or bool(re.search(r"\b(?:yesterday|today|last|next|earlier|ago)\b", canon, re.I))
     if ask.kind in ("name", "place"):
         return any(not t[0].isdigit() and t not in CALENDAR for t in terms)
+    if not ask.noun and _about_the_asked(ask, canon):  # "thing" without a noun: a who / whom / whose question
+        return False
     new = {w for w in content_words(canon) - {ask.noun} if not any(claims.same_word(w, q) for q in ask.words)}
     return bool(new) or bool(terms)
+
+
+_ASIDE = re.compile(r"^(?:(?:and|but)\s+)?(?:[a-z]+(?:ed|ing)|who|whom|whose|which|that|including)\b")
+
+_AGENT = re.compile(r"\b(?:by|with)\s+(?:(?:the|a|an|his|her|its|their)\s+)?([a-z]+)")
+
+
+def _about_the_asked(ask: Ask, canon: str) -> bool:
+    """A "who" answer whose subject is the question's own name ("Hari Kostov's resignation followed ...")
+    without the question's verb, a new agent ("was replaced by the deputy") or a new name outside its asides
+    ("..., designed to repeal laws giving minority Albanians ..."): it tells about the name the question
+    gave, not who did the deed."""
+    toks = claims.tokens(canon, ask.supplied)
+    if not toks or not toks[0].name or any(_new(toks[k].low, ask) for k in range(claims.chain_end(toks, 0) + 1)):
+        return False
+    if any(claims.content(t) and claims.same_word(t.low, v) for t in toks for v in ask.verbs):
+        return False
+    main = [c for c in claims.clauses(canon) if not _ASIDE.match(c)]
+    if any(w not in STOPWORDS and not any(claims.same_word(w, q) for q in ask.words)
+           for c in main for w in _AGENT.findall(c)):  # "X was replaced by the deputy conductor"
+        return False
+    return not any(_new(t, ask) and not t[0].isdigit() and t not in CALENDAR for c in main for t in key_terms(c))
 
 
 def on_topic(ask: Ask, sentence: str) -> bool:
