@@ -52,7 +52,7 @@ def test_a_bare_verb_may_be_the_question_s_paraphrase():
 
 def test_a_title_the_source_gives_someone_else_does_not_go_to_a_name():
     from rag.answer.slots import title_conflict
-    text = ("Chancellor Ingrid Falk opened the summit in Graz. The visiting trade delegate, Omar Haddad, "
+    text = ("Chancellor Ingrid Falk opened the summit in Graz. The visiting trade envoy, Omar Haddad, "
             "said he was snubbed by Falk at the reception.")
     q = "Who took over from Ingrid Falk as chancellor?"
     assert not _ok("Ingrid Falk was succeeded by Chancellor Omar Haddad.", text, q)
@@ -94,3 +94,9 @@ def test_a_who_answer_about_the_question_s_own_name_is_no_answer():
     assert asked.fills(ask, "Marta Leal was replaced by the deputy conductor, who took charge in May.")
     # a description, not a name, may answer "who" when the sentence is not about the question's name
     assert asked.fills(ask, "The deputy conductor took charge of the Lisbon orchestra.")
+
+
+def test_a_name_the_source_gives_no_role_keeps_the_claimed_title():
+    from rag.answer.slots import title_conflict
+    text = "President Arroyo met Lee Hsien Loong in Manila on Friday."
+    assert not title_conflict("Prime Minister Lee Hsien Loong met President Arroyo.", text, {"lee", "hsien", "loong"})

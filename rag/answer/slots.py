@@ -199,10 +199,11 @@ def name_chain_conflict(claim: str, evidence: str, names: set[str]) -> bool:
 _HONORIFICS = frozenset("mr mrs ms dr sir lord lady st saint former new".split())
 
 
-def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
-    """(title words, name words) of each name chain that holds a title ("Vanuatu's Prime Minister Serge
-    Vohor" -> ({prime, minister}, {serge, vohor})); a chain without a title has empty title words."""
+def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """(title words, name words, title words of its sentence) of each name chain: "Vanuatu's Prime Minister
+    Serge Vohor" -> ({prime, minister}, {serge, vohor}, ...); a chain without a title has empty title words."""
     out, i = [], 0
+    ends = [k for k, t in enumerate(toks) if t.low in (".", "!", "?")] + [len(toks)]
     while i < len(toks):
         if not toks[i].name:
             i += 1
@@ -216,21 +217,26 @@ def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str]]]:
             first -= 1
         titles = frozenset() if last is None else frozenset(toks[k].low for k in range(first, last + 1)) - _HONORIFICS
         person = frozenset(toks[k].low for k in range((lo if last is None else last + 1), hi + 1))
-        out.append((titles, person))
+        start = max([k for k in ends if k < lo], default=-1) + 1
+        end = min(k for k in ends if k >= hi)
+        near = frozenset(t.low for t in toks[start:end] if t.low in _TITLES) - _HONORIFICS
+        out.append((titles, person, near))
         i = hi + 1
     return out
 
 
 def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
-    """A name the claim gives a title ("Prime Minister Bao Shusheng") appears in the source, which gives
-    that title to other names only ("Prime Minister Serge Vohor") and never to this one."""
+    """A name the claim gives a title ("Prime Minister Bao Shusheng") appears in the source with another
+    role in its sentence ("envoy to Port Vila, Bao Shusheng"), and the source gives the claim's title to
+    other names only ("Prime Minister Serge Vohor"). A name the source mentions with no role at all keeps
+    the title ("President Bush met Putin" does not refuse "President Putin")."""
     theirs = _titled(claims.tokens(evidence))
-    for titles, person in _titled(claims.tokens(claim, frozenset(names))):
+    for titles, person, _ in _titled(claims.tokens(claim, frozenset(names))):
         if not titles or not person & names:
             continue
-        holders = [p for t, p in theirs if titles <= t]
-        if holders and not any(_same_person(p, person) for p in holders) \
-                and any(_same_person(p, person) for _, p in theirs):
+        holders = [p for t, p, _ in theirs if titles <= t]
+        roles = set().union(*(t | near for t, p, near in theirs if _same_person(p, person)))
+        if holders and not any(_same_person(p, person) for p in holders) and roles - titles:
             return True
     return False
 
