@@ -100,3 +100,11 @@ def test_a_name_the_source_gives_no_role_keeps_the_claimed_title():
     from rag.answer.slots import title_conflict
     text = "President Arroyo met Lee Hsien Loong in Manila on Friday."
     assert not title_conflict("Prime Minister Lee Hsien Loong met President Arroyo.", text, {"lee", "hsien", "loong"})
+
+
+def test_a_who_answer_may_be_a_description_after_the_question_s_own_name():
+    ask = asked.parse("Who did the mayor appoint to lead the inquiry?")
+    assert asked.fills(ask, "The mayor picked her deputy chief of staff to run the review.")
+    q = "Which striker scored the winning goal?"
+    text = "Ines Varga netted the decisive goal in the 89th minute."
+    assert _ok("Ines Varga scored the winning goal.", text, q)  # the source holds the relation's noun

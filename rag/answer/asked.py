@@ -183,13 +183,14 @@ _AGENT = re.compile(r"\b(?:by|with)\s+(?:(?:the|a|an|his|her|its|their)\s+)?([a-
 
 
 def _about_the_asked(ask: Ask, canon: str) -> bool:
-    """A "who" answer whose subject is the question's own name ("Hari Kostov's resignation followed ...")
+    """A "who" answer whose subject is a thing of the question's own name ("Hari Kostov's resignation followed ...")
     without the question's verb, a new agent ("was replaced by the deputy") or a new name outside its asides
     ("..., designed to repeal laws giving minority Albanians ..."): it tells about the name the question
     gave, not who did the deed."""
     toks = claims.tokens(canon, ask.supplied)
-    if not toks or not toks[0].name or any(_new(toks[k].low, ask) for k in range(claims.chain_end(toks, 0) + 1)):
-        return False
+    end = claims.chain_end(toks, 0) if toks and toks[0].name else -1
+    if end < 0 or not toks[end].text.lower().endswith("'s") or any(_new(toks[k].low, ask) for k in range(end + 1)):
+        return False  # only "X's resignation ...": "Bush picked his adviser" may answer with a description
     if any(claims.content(t) and claims.same_word(t.low, v) for t in toks for v in ask.verbs):
         return False
     main = [c for c in claims.clauses(canon) if not _ASIDE.match(c)]
