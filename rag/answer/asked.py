@@ -5,6 +5,11 @@
 question's own relation words (its verbs: "replaced", "claimed", "rule" in "did the court rule").
 `fills`: the sentence states a filler of that kind that the question did not supply ("Bao Shusheng",
 "November 18", "20,000 times"; not "the two train drivers", not "7 research vessels" for sailors).
+A "how much" about paying, costing or settling asks for a sum of money ("$615 million", not "3.5 percent");
+a "who" answer whose subject is a thing of the question's own name ("Hari Kostov's resignation followed
+...") fills the slot only with the question's verb, a new agent ("by ...") or a new name outside its asides.
+`Ask.relation`: a relation verb with the words it takes ("claimed responsibility"), which
+rag.answer.support requires a source to state before it holds a new name in that relation.
 `on_topic`: the sentence (or the quote that supports it) shares a word with the question.
 The question's verbs are parsed (`Ask.verbs`) but not required in the evidence: on the Wikinews dev
 replay that rule caught 4 more unanswerable questions and threw away 18 right answers whose
@@ -39,9 +44,10 @@ _AMOUNT_UNITS = frozenset("dollars dollar percent pounds euros yen million billi
 _MONEY_WORDS = ("pay", "cost", "spend", "spent", "fine", "settle", "donate", "owe", "worth", "money", "ransom",
                 "bail", "compensation", "salary", "earn", "invest", "bribe", "charge", "sell", "sold", "bought")
 # A sum of money in canonical text ("$615 million" reads "615 million dollars") or as written ("£20", "Rs 50").
-_MONEY = re.compile(r"[$£€¥]\s?\d|\d[\d,.]*\s*(?:(?:thousand|million|billion|trillion|bn|m)\s+)?(?:dollars?|pounds?|"
-                    r"euros?|yen|yuan|renminbi|rupees?|francs?|pesos?|rand|roubles?|rubles?|marks?|dinars?|riyals?|"
-                    r"shekels?|won|krona|kronor|kroner|lira|naira|shillings?|cents?|pence)\b|\b(?:rs|inr|usd|gbp|eur)\.?\s?\d", re.I)
+_MONEY = re.compile(r"[$£€¥]\s?\d|\d[\d,.]*\s*(?:(?:thousand|million|billion|trillion|bn|m)\s+)?"
+                    r"(?:dollars?|pounds?|euros?|yen|yuan|renminbi|rupees?|francs?|pesos?|rand|roubles?|rubles?|"
+                    r"marks?|dinars?|riyals?|shekels?|won|krona|kronor|kroner|lira|naira|shillings?|cents?|pence)\b|"
+                    r"\b(?:rs|inr|usd|gbp|eur)\.?\s?\d", re.I)
 _WH = re.compile(
     r"^\s*(?:(?:on|in|at|by|from|to|for|during)\s+)?(?P<wh>(?:what\s+(?:is|are|was|were)\s+)?the\s+names?\s+of|"
     r"name\s+the|who|whom|whose|when|where|how\s+many|how\s+much|how\s+old|how\s+long|"
@@ -62,6 +68,7 @@ class Ask:
     supplied: frozenset[str]  # the question's key terms (names, numbers, dates), lower case
     verbs: frozenset[str]  # the question's own relation words ("replaced", "claimed", "rule")
     words: frozenset[str] = frozenset()  # the question's content words
+    relation: frozenset[str] = frozenset()  # a verb with the words it takes ("claimed", "responsibility")
 
 
 def _kind(wh: str, noun: str) -> str | None:
@@ -125,7 +132,22 @@ def parse(question: str) -> Ask:
             words = words[:-1]
         noun = words[-1] if words and len(words) <= 3 and words[-1] not in STOPWORDS else ""
     kind = _kind(wh, noun)
-    return Ask(kind, noun, frozenset(key_terms(canon)), _relation_verbs(question), frozenset(content_words(canon)))
+    verbs = _relation_verbs(question)
+    return Ask(kind, noun, frozenset(key_terms(canon)), verbs, frozenset(content_words(canon)), _relation(canon, verbs))
+
+
+def _relation(canon: str, verbs: frozenset[str]) -> frozenset[str]:
+    """Each relation verb with the common words it takes ("claimed responsibility", "scored the winning
+    goal"); empty when no verb takes any ("replaced Serge Vohor", "objected to")."""
+    q, out = claims.tokens(canon), set()
+    for i in (i for i, t in enumerate(q) if t.low in verbs):
+        k = i + 1 + (i + 1 < len(q) and q[i + 1].low in ("a", "an", "the"))
+        run = []
+        while k < len(q) and claims.content(q[k]) and q[k].low not in CALENDAR | LIGHT_VERBS:
+            run.append(q[k].low)
+            k += 1
+        out |= {q[i].low, *run} if run else set()
+    return frozenset(out)
 
 
 def _new(term: str, ask: Ask) -> bool:

@@ -1,7 +1,8 @@
 """Numbers and names in their slots: the source may hold the claim's number or name, but elsewhere.
 
 `number_conflict`: a number counts a noun ("8 people" against "4 people were killed") or follows a
-verb ("hand over 14" against "hand over seven") that the source gives another number.
+verb ("hand over 14" against "hand over seven") that the source gives another number (numbers of different
+units of time are not compared: "2 weeks" / "not exceeding 14 days").
 `name_slot_conflict`: a name sits next to a word that, in the source, has another name in that
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
