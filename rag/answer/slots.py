@@ -1,16 +1,19 @@
 """Numbers and names in their slots: the source may hold the claim's number or name, but elsewhere.
 
 `number_conflict`: a number counts a noun ("8 people" against "4 people were killed") or follows a
-verb ("hand over 14" against "hand over seven") that the source gives another number.
+verb ("hand over 14" against "hand over seven") that the source gives another number (numbers of different
+units of time are not compared: "2 weeks" / "not exceeding 14 days").
 `name_slot_conflict`: a name sits next to a word that, in the source, has another name in that
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
 source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
 "Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). Does not score support
-(rag.answer.support); standard library only.
+(rag.answer.support). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
+source gives only to someone else ("Prime Minister Serge Vohor"). Standard library only.
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from rag.answer import claims
@@ -20,6 +23,15 @@ from rag.text.words import CALENDAR, STOPWORDS
 
 def _num(tok: Tok) -> str | None:
     return tok.low.replace(",", "") if tok.low[0].isdigit() else None
+
+
+_UNITS = re.compile(r"^(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?$")
+
+
+def _other_unit(c: Sequence[Tok], i: int, e: Sequence[Tok], j: int) -> bool:
+    """The two numbers count different units of time ("2 weeks" / "not exceeding 14 days"): not comparable."""
+    mine, theirs = (toks[k + 1].low if k + 1 < len(toks) else "" for toks, k in ((c, i), (e, j)))
+    return bool(_UNITS.match(mine) and _UNITS.match(theirs)) and mine.rstrip("s") != theirs.rstrip("s")
 
 
 def number_conflict(claim: str, evidence: str) -> bool:
@@ -45,7 +57,7 @@ def number_conflict(claim: str, evidence: str) -> bool:
                     while nxt < len(e) and e[nxt].low in STOPWORDS and e[nxt].low not in ("and", "or", "but") \
                             and nxt - j <= 2:  # "killed and eight wounded": 8 is not the killed
                         nxt += 1
-                    if nxt < len(e) and _num(e[nxt]):
+                    if nxt < len(e) and _num(e[nxt]) and not _other_unit(c, i, e, nxt):
                         seen.add(_num(e[nxt]))
             if seen and n not in seen:
                 return True
@@ -182,3 +194,53 @@ def name_chain_conflict(claim: str, evidence: str, names: set[str]) -> bool:
                 and not theirs <= _TITLES:
             return True
     return False
+
+
+# Words that come with a name whoever holds an office: they say nothing about which office.
+_HONORIFICS = frozenset("mr mrs ms dr sir lord lady st saint former new".split())
+
+
+def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str], frozenset[str]]]:
+    """(title words, name words, title words of its sentence) of each name chain: "Vanuatu's Prime Minister
+    Serge Vohor" -> ({prime, minister}, {serge, vohor}, ...); a chain without a title has empty title words."""
+    out, i = [], 0
+    ends = [k for k, t in enumerate(toks) if t.low in (".", "!", "?")] + [len(toks)]
+    while i < len(toks):
+        if not toks[i].name:
+            i += 1
+            continue
+        lo, hi = claims.chain(toks, i)
+        while lo > 0 and toks[lo - 1].text[:1].isupper() and toks[lo - 1].low in _TITLES:  # a sentence's first word
+            lo -= 1
+        last = max((k for k in range(lo, hi) if toks[k].low in _TITLES), default=None)  # the last title word
+        first = last
+        while first is not None and first > lo and toks[first - 1].low in _TITLES:
+            first -= 1
+        titles = frozenset() if last is None else frozenset(toks[k].low for k in range(first, last + 1)) - _HONORIFICS
+        person = frozenset(toks[k].low for k in range((lo if last is None else last + 1), hi + 1))
+        start = max([k for k in ends if k < lo], default=-1) + 1
+        end = min(k for k in ends if k >= hi)
+        near = frozenset(t.low for t in toks[start:end] if t.low in _TITLES) - _HONORIFICS
+        out.append((titles, person, near))
+        i = hi + 1
+    return out
+
+
+def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
+    """A name the claim gives a title ("Prime Minister Bao Shusheng") appears in the source with another
+    role in its sentence ("envoy to Port Vila, Bao Shusheng"), and the source gives the claim's title to
+    other names only ("Prime Minister Serge Vohor"). A name the source mentions with no role at all keeps
+    the title ("President Bush met Putin" does not refuse "President Putin")."""
+    theirs = _titled(claims.tokens(evidence))
+    for titles, person, _ in _titled(claims.tokens(claim, frozenset(names))):
+        if not titles or not person & names:
+            continue
+        holders = [p for t, p, _ in theirs if titles <= t]
+        roles = set().union(*(t | near for t, p, near in theirs if _same_person(p, person)))
+        if holders and not any(_same_person(p, person) for p in holders) and roles - titles:
+            return True
+    return False
+
+
+def _same_person(a: frozenset[str], b: frozenset[str]) -> bool:
+    return any(claims.same_name(x, y) for x in a for y in b)
