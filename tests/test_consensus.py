@@ -54,3 +54,11 @@ def test_the_reranker_lifts_the_passage_that_states_the_agreed_answer() -> None:
     on = [h.chunk.doc_id for h in rerank(q, None, hits, vectors)]
     assert off.index("match") > off.index("prize")
     assert on.index("match") < on.index("prize")
+
+
+def test_a_which_question_agrees_on_name_words() -> None:
+    q = "Which film won Best Animated Feature at the 2020 Oscars?"
+    texts = ["Toy Story 4 won Best Animated Feature.", "Pixar's Toy Story 4 took the Oscar.",
+             "Klaus was nominated for Best Animated Feature."]
+    got = agreement(q, texts, ["a", "b", "c"], [1.0, 1.0, 1.0])
+    assert got[0] == got[1] == 1.0 and got[2] == 0.0

@@ -1,5 +1,6 @@
-"""What the candidate pool agrees on: for a "who" question the names, for a "when" question the complete
-dates (day, month, year) that several pooled passages state, and how strongly each passage states one.
+"""What the candidate pool agrees on: for a "who", "what" or "which" question the name words, for a "when"
+question the complete dates (day, month, year) that several pooled passages state, and how strongly each
+passage states one.
 
 A passage that states the answer often shares few words with the question ("The match ... was contested
 by France and Croatia"), while look-alikes share the words but not the answer. Well-ranked passages
@@ -10,10 +11,12 @@ Does: extract candidates of the asked kind from each passage (its dateline aside
 gives do not count), weigh each candidate by the votes of the distinct documents that state it (the
 caller's weights: fused score, question-name coverage), and score each passage by its best-supported
 candidate, 0..1.
-Does not: decide what the answer is, read the chunks' neighbours, or handle non-English text. Other kinds
-were measured and left out (bench/fusion_sweep.py, rgb-dev and wikinews-dev, k 4): days without a year
-(rgb-dev recall 0.572 -> 0.566: look-alikes repeat "November 17" of another season), names for
-"what/which" (wikinews-dev hit 1.00 -> 0.99), numbers for "how many" (wikinews-dev MRR 0.939 -> 0.931).
+Does not: decide what the answer is, read the chunks' neighbours, or handle non-English text. Measured
+and left out (bench/fusion_sweep.py, rgb-dev and wikinews-dev, k 4, votes by fused score alone): days
+without a year (rgb-dev recall 0.572 -> 0.566: look-alikes repeat "November 17" of another season) and
+numbers for "how many" (wikinews-dev MRR 0.939 -> 0.931). Names for "what/which" lost wikinews-dev hit
+(1.00 -> 0.99) with fused-score votes and gain (MRR 0.939 -> 0.946) with votes scaled by the question's
+names, as `rag.retrieval.rerank.features` casts them.
 Standard library only.
 """
 from __future__ import annotations
@@ -21,10 +24,10 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from rag.retrieval.answer_type import DATE, PERSON, answer_type
+from rag.retrieval.answer_type import DATE, NAME, PERSON, answer_type
 from rag.retrieval.constraints import MONTHS, parse, split_dateline
 
-KINDS = (PERSON, DATE)  # the question kinds it scores; see the module docstring for the others
+KINDS = (PERSON, NAME, DATE)  # the question kinds it scores; see the module docstring for the others
 
 _CAP = re.compile(r"[A-Z][\w'-]{2,}")
 _NOT_NAMES = set(MONTHS) | {m[:3] for m in MONTHS} | set(

@@ -72,13 +72,14 @@ class RerankWeights:
     title: float = 0.0  # share of the question's words found in the title
     answer: float = 0.1  # the passage holds something of the asked type (a date for "when", a name for "who")
     evidence: float = 0.1  # `rag.retrieval.roles.evidence`: one sentence names the holder of the asked role
-    # `rag.retrieval.consensus.agreement`: the passage states the name ("who") or complete date ("when")
-    # that other well-ranked passages state. bench/fusion_sweep.py (results in
-    # bench/results/agreement-2026-11-30.txt), k 4 by document: rgb-dev 0.94/0.572/0.813 -> 0.94/0.605/0.837
-    # at 0.1; seeds and wikinews-dev unchanged at every weight up to 0.8. Leave-half-out on rgb-dev
-    # (alternate questions): chosen on the even half 0.1, which scores the odd half 0.96/0.554/0.773 ->
-    # 0.96/0.577/0.840; chosen on the odd half 0.8, which loses on the even half (0.92/0.589/0.853 ->
-    # 0.84/0.596/0.700), so a small weight: look-alikes of one subject agree on their own answer too.
+    # `rag.retrieval.consensus.agreement`: the passage states the name ("who", "what", "which") or complete
+    # date ("when") that other well-ranked passages state. bench/fusion_sweep.py (results in
+    # bench/results/agreement-2026-11-30.txt), k 4 by document, at 0.1: rgb-dev 0.94/0.572/0.813 ->
+    # 0.94/0.608/0.840; wikinews-dev 1.00/0.931/0.939 -> 1.00/0.931/0.946; seeds 1.00/0.988/0.964 unchanged
+    # at every weight. Leave-half-out (alternate questions): rgb-dev chosen on the even half 0.1, which scores
+    # the odd half 0.96/0.554/0.773 -> 0.96/0.584/0.840; chosen on the odd half 0.8, which loses on the even
+    # half (0.92/0.589/0.853 -> 0.84/0.617/0.727); wikinews-dev chooses 0.3 on both halves. So a small
+    # weight: look-alikes of one subject agree on their own answer too.
     agreement: float = 0.1
 
 
