@@ -2,15 +2,16 @@
 score are read once (whole-corpus rankings), then pools are rebuilt under several fusion rules and list
 depths, re-ranked with the shipped re-rank features, and scored (hit/recall/MRR at k 4, by document).
 
-Does: print one line per (suite, fusion rule), then the agreement weight (rag.retrieval.consensus) swept with
-leave-half-out numbers (chosen on alternate questions, scored on the others). Does not: change any
-setting or call a chat model.
+Does: print one line per (suite, fusion rule), then the agreement weight (rag.retrieval.consensus) swept,
+with leave-half-out numbers (chosen on the questions with odd ids, scored on the even ones, and back).
+Does not: change any setting or call a chat model.
 
 Run: .venv/bin/python -m bench.fusion_sweep --suite WORKSPACE:QUESTIONS [--suite ...]
 """
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -91,9 +92,15 @@ def _evaluate(qs: list[Q], docs, make_pool, w: RerankWeights) -> tuple[float, fl
     return hit / n, rec / n, mrr / n
 
 
+def _half(qs: list[Q], parity: int) -> list[Q]:
+    """The questions whose id ends in an odd (1) or even (0) number; positions when an id has no number."""
+    num = [re.search(r"(\d+)\D*$", q.id) for q in qs]
+    return [q for i, (q, m) in enumerate(zip(qs, num)) if (int(m.group(1)) if m else i) % 2 == parity]
+
+
 def _agreement(qs: list[Q], docs, w: RerankWeights) -> None:
     """The agreement weight swept on today's pool; leave-half-out: chosen on one half, scored on the other."""
-    halves = {"odd": qs[0::2], "even": qs[1::2]}
+    halves = {"odd": _half(qs, 1), "even": _half(qs, 0)}
     rows = {a: {h: _evaluate(x, docs, lambda q: pool_rrf(q, 24, 40), replace(w, agreement=a)) for h, x in
                 {"all": qs, **halves}.items()} for a in AGREEMENT}
     for a, r in rows.items():
@@ -128,7 +135,7 @@ def main() -> None:
         qs, docs = _load(index, cases), index.documents()
         print(f"\n== {questions} ({len(qs)} questions)  hit/recall/mrr: all | odd ids | even ids")
         for name, rule in rules.items():
-            parts = [qs, qs[0::2], qs[1::2]]
+            parts = [qs, _half(qs, 1), _half(qs, 0)]
             print(f"  {name:32s} " + " | ".join(_fmt(_evaluate(x, docs, rule, w)) for x in parts), flush=True)
         print(f"  {'rrf today, no rerank':32s} "
               + _fmt(_evaluate(qs, docs, lambda q: pool_rrf(q, 24, 40),

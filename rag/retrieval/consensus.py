@@ -33,8 +33,9 @@ _CAP = re.compile(r"[A-Z][\w'-]{2,}")
 _NOT_NAMES = set(MONTHS) | {m[:3] for m in MONTHS} | set(
     "monday tuesday wednesday thursday friday saturday sunday the this that these there his her their its".split())
 _MON = "|".join(m[:3] for m in MONTHS)
-_FULL_DATE = re.compile(rf"\b(?:({_MON})[a-z]*\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?"
-                        rf"({_MON})[a-z]*\.?),?\s+((?:19|20)\d\d)\b", re.I)
+_FULL_DATE = re.compile(rf"\b(?:({_MON})[a-z]*\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?"  # November 17 | Nov. 17th
+                        rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MON})[a-z]*\.?)"  # 17 November | 3rd of March
+                        rf",?\s+((?:19|20)\d\d)\b", re.I)  # then the year
 
 
 def dates(text: str) -> set[str]:
