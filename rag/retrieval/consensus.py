@@ -14,7 +14,7 @@ candidate, 0..1.
 Does not: decide what the answer is, read the chunks' neighbours, or handle non-English text. Measured
 and left out (bench/fusion_sweep.py, rgb-dev and wikinews-dev, k 4, votes by fused score alone): days
 without a year (rgb-dev recall 0.572 -> 0.566: look-alikes repeat "November 17" of another season) and
-numbers for "how many" (wikinews-dev MRR 0.939 -> 0.931). Names for "what/which" lost wikinews-dev hit
+numbers for "how many" (wikinews-dev MRR 0.939 -> 0.931; with scaled votes 0.946 -> 0.938). Names for "what/which" lost wikinews-dev hit
 (1.00 -> 0.99) with fused-score votes and gain (MRR 0.939 -> 0.946) with votes scaled by the question's
 names, as `rag.retrieval.rerank.features` casts them.
 Standard library only.

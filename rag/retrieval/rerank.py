@@ -79,8 +79,8 @@ class RerankWeights:
     # at every weight. Leave-half-out by id parity: rgb-dev chosen on the odd ids 0.1, which scores the even
     # ids 0.96/0.554/0.773 -> 0.96/0.584/0.840; chosen on the even ids 0.8, which loses on the odd ids
     # (0.92/0.589/0.853 -> 0.84/0.617/0.727); wikinews-dev chooses 0.3 on both halves (gains on both). So
-    # a small weight: look-alikes of one subject agree on their own answer too ("the Russo brothers
-    # directed Avengers: Endgame" outvotes Joss Whedon at 0.2). Cost: features() over a 40-passage pool,
+    # a small weight: look-alikes of one subject agree on their own answer too (passages on the later
+    # Avengers films name the Russo brothers: "Who directed The Avengers?" loses its first place at 0.1). Cost: features() over a 40-passage pool,
     # cold parse cache, p50 +0.3 ms (the names are parsed once for this and `holds_answer`).
     agreement: float = 0.1
 
