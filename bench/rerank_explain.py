@@ -27,7 +27,7 @@ def _line(rank: int, hit, f: Features, gold: frozenset[str], w: RerankWeights) -
     mark = "G" if hit.chunk.doc_id in gold else " "
     text = " ".join(hit.chunk.text.split())[:140]
     return (f"  {rank:>2}{mark} {hit.chunk.doc_id:14s} score {f.score(w):.3f} fused {f.fused:.2f} "
-            f"constraint {f.constraint:+.2f} answer {f.answer:.0f} evidence {f.evidence:.2f} | {text}")
+            f"constraint {f.constraint:+.2f} answer {f.answer:.0f} evidence {f.evidence:.2f} agree {f.agreement:.2f} | {text}")
 
 
 def main() -> None:

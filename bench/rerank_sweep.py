@@ -27,7 +27,8 @@ from rag.retrieval.retrieve import Weights, cap, retrieve
 K = 4
 # Measured 2026-11-29 on this machine (2 shared cores), pools 24/40/50; see the commit message for the table.
 GRID = {"dense": (0.0, 0.5, 1.0), "sentence": (0.0, 1.0), "overlap": (0.0, 0.3), "constraint": (0.0, 0.3, 0.5),
-        "entity": (0.0, 0.1), "title": (0.0, 0.1), "answer": (0.0, 0.05, 0.1), "evidence": (0.0, 0.05, 0.1, 0.2)}
+        "entity": (0.0, 0.1), "title": (0.0, 0.1), "answer": (0.0, 0.05, 0.1), "evidence": (0.0, 0.05, 0.1, 0.2),
+        "agreement": (0.0, 0.1, 0.2)}
 
 
 @dataclass(frozen=True)
