@@ -108,3 +108,32 @@ def test_a_who_answer_may_be_a_description_after_the_question_s_own_name():
     q = "Which striker scored the winning goal?"
     text = "Ines Varga netted the decisive goal in the 89th minute."
     assert _ok("Ines Varga scored the winning goal.", text, q)  # the source holds the relation's noun
+
+
+def test_a_thing_the_source_names_only_inside_another_body_s_name_is_not_the_asked_thing():
+    from rag.answer.slots import longer_name
+    q = "Who chairs the UEFA?"
+    union = "Delegates of the UEFA Referees Union re-elected Karel Novak as chairman on Monday."
+    assert not _ok("The chairman of the UEFA is Karel Novak.", union, q)
+    assert _ok("The chairman of the UEFA Referees Union is Karel Novak.", union, q)  # says whose chairman
+    own = "Delegates of the UEFA re-elected Karel Novak as chairman on Monday."
+    assert _ok("The chairman of the UEFA is Karel Novak.", own, q)
+    # a company suffix is the same firm; a source that also names the thing itself is about it
+    supplied = frozenset({"mattel"})
+    assert not longer_name("The head of Mattel is Ynon Kreiz.", "Mattel Inc named Ynon Kreiz its head.", supplied)
+    assert not longer_name("The head of Mattel is Ynon Kreiz.",
+                           "Ynon Kreiz heads Mattel, which funds the Mattel Children's Foundation.", supplied)
+    assert longer_name("The head of Mattel is Ynon Kreiz.",
+                       "Ynon Kreiz heads the Mattel Children's Foundation.", supplied)
+
+
+def test_a_date_of_a_subtitled_edition_is_not_the_title_s_date():
+    q = "When does Starfall 3 come out?"
+    dlc = "Studio news ... Starfall 3: Ember Tide is set to come out on 4 March 2025 for consoles."
+    assert not _ok("Starfall 3 comes out on 4 March 2025.", dlc, q)
+    game = "Studio news ... Starfall 3 is set to come out on 9 May 2024 for consoles."
+    assert _ok("Starfall 3 comes out on 9 May 2024.", game, q)
+    # a colon that opens a sentence or a credit is no subtitle
+    assert _ok("Starfall 3 comes out on 9 May 2024.", "Starfall 3: Release set for 9 May 2024 on consoles.", q)
+    credit = "Starfall 3: Written by Ona Brandt."
+    assert _ok("Ona Brandt wrote Starfall 3.", credit, "Who wrote Starfall 3?")

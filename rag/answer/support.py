@@ -263,6 +263,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
             or slots.name_chain_conflict(claim, prep.whole, names) \
             or slots.title_conflict(claim, prep.whole, names) \
+            or (question and slots.longer_name(claim, evidence, frozenset(key_terms(canonical(question))))) \
             or polarity.ordinal_dropped(claim, evidence):
         score = 0.0
     return Assessment(score, quote, offset)
