@@ -137,3 +137,18 @@ def test_a_date_of_a_subtitled_edition_is_not_the_title_s_date():
     assert _ok("Starfall 3 comes out on 9 May 2024.", "Starfall 3: Release set for 9 May 2024 on consoles.", q)
     credit = "Starfall 3: Written by Ona Brandt."
     assert _ok("Ona Brandt wrote Starfall 3.", credit, "Who wrote Starfall 3?")
+
+
+def test_a_verb_the_source_uses_twice_keeps_its_doers_in_both_places():
+    from rag.answer.claims import role_conflict
+    q = "Who will coach the Harbour City Sharks next season?"
+    text = ("Riverside United assistant Mara Lind will coach the Harbour City Sharks next season; the club "
+            "had also asked a veteran to coach the youth side.")
+    assert not _ok("Riverside United will coach the Harbour City Sharks next season.", text, q)
+    assert _ok("Mara Lind will coach the Harbour City Sharks next season.", text, q)
+    # the claim's doer does the verb in one of the places: no conflict
+    assert not role_conflict("Mara Lind will coach the youth side.",
+                             "Mara Lind will coach the Sharks. Ivo Berg will coach the youth side.")
+    # only unnamed doers besides: nothing to compare
+    assert not role_conflict("Mara Lind will coach the Sharks.",
+                             "The board wants someone to coach the Sharks, and asked a veteran to coach the youth side.")
