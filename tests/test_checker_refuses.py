@@ -152,3 +152,19 @@ def test_a_verb_the_source_uses_twice_keeps_its_doers_in_both_places():
     # only unnamed doers besides: nothing to compare
     assert not role_conflict("Mara Lind will coach the Sharks.",
                              "The board wants someone to coach the Sharks, and asked a veteran to coach the youth side.")
+
+
+def test_a_list_of_nominees_does_not_say_who_won():
+    shortlist = "Hale Prize 2019 shortlist: The Salt Road (Ana Ruiz), Quiet Harbour (Tom Eke), Glass Birds (Li Wen)."
+    q = "Which novel won the Hale Prize for fiction in 2019?"
+    assert not _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", shortlist, q)
+    nominated = "Quiet Harbour by Tom Eke was nominated for the Hale Prize for fiction in 2019."
+    assert not _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", nominated, q)
+    assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.",
+               "Quiet Harbour by Tom Eke was named winner of the Hale Prize for fiction in 2019.", q)
+    assert _ok("Tom Eke accepted the Hale Prize for fiction in 2019 for Quiet Harbour.",
+               "In 2019 Tom Eke accepts the Hale Prize for fiction for Quiet Harbour.", "Who won the Hale Prize for fiction in 2019?")
+    # a question that does not ask who won is not checked: the nominees answer it; "winning" describes
+    assert _ok("Ines Varga scored the winning goal.", "Ines Varga netted the decisive goal.", "Who scored the winning goal?")
+    assert _ok("Quiet Harbour was nominated for the Hale Prize for fiction in 2019.", nominated,
+               "Which novels were nominated for the Hale Prize for fiction in 2019?")

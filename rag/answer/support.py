@@ -264,7 +264,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.name_chain_conflict(claim, prep.whole, names) \
             or slots.title_conflict(claim, prep.whole, names) \
             or (question and slots.longer_name(claim, evidence, frozenset(key_terms(canonical(question))))) \
-            or polarity.ordinal_dropped(claim, evidence):
+            or polarity.ordinal_dropped(claim, evidence) \
+            or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
         score = 0.0
     return Assessment(score, quote, offset)
 
