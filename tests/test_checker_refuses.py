@@ -168,3 +168,13 @@ def test_a_list_of_nominees_does_not_say_who_won():
     assert _ok("Ines Varga scored the winning goal.", "Ines Varga netted the decisive goal.", "Who scored the winning goal?")
     assert _ok("Quiet Harbour was nominated for the Hale Prize for fiction in 2019.", nominated,
                "Which novels were nominated for the Hale Prize for fiction in 2019?")
+
+
+def test_a_place_s_country_may_come_from_another_source_shown():
+    q = "Which city hosted the 2031 rowing worlds?"
+    host = Source(1, "a", "Worlds", "Porto was chosen as the host city of the 2031 rowing worlds.", ("a:0",))
+    named = Source(2, "b", "Porto, Portugal", "Porto, Portugal, 2031. The regatta drew 40 crews.", ("b:0",))
+    assert 1 in verify("Porto, Portugal hosted the 2031 rowing worlds [1].", [host, named], q).sentences[0].citations
+    # no source shown writes the place with that country: the country is the model's own, and fails
+    assert 1 not in verify("Porto, Spain hosted the 2031 rowing worlds [1].", [host, named], q).sentences[0].citations
+    assert not verify("Porto, Portugal hosted the 2031 rowing worlds [1].", [host], q).sentences[0].supported
