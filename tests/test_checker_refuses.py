@@ -178,3 +178,16 @@ def test_a_place_s_country_may_come_from_another_source_shown():
     # no source shown writes the place with that country: the country is the model's own, and fails
     assert 1 not in verify("Porto, Spain hosted the 2031 rowing worlds [1].", [host, named], q).sentences[0].citations
     assert not verify("Porto, Portugal hosted the 2031 rowing worlds [1].", [host], q).sentences[0].supported
+
+
+def test_a_date_of_another_numbered_model_is_not_the_asked_model_s():
+    from rag.answer.slots import longer_name
+    q = "When did the Orca 7 drone go on sale?"
+    older = "The drone went on sale on 3 May 2022 at 499 dollars. Orca 6 Mini. Weight, 240 g."
+    assert not _ok("The Orca 7 drone went on sale on 3 May 2022.", older, q)
+    own = "The drone went on sale on 3 May 2024 at 499 dollars. Orca 7 Mini. Weight, 240 g."
+    assert _ok("The Orca 7 drone went on sale on 3 May 2024.", own, q)
+    # a head written without a number, or with the asked number too, is no other model
+    supplied = frozenset({"orca", "7"})
+    assert not longer_name("The Orca 7 went on sale in May.", "The Orca line went on sale in May.", supplied)
+    assert not longer_name("The Orca 7 went on sale in May.", "Orca 6 and Orca 7 went on sale in May.", supplied)

@@ -7,9 +7,11 @@ units of time are not compared: "2 weeks" / "not exceeding 14 days").
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
 source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
-"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). Does not score support
-(rag.answer.support). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
-source gives only to someone else ("Prime Minister Serge Vohor"). Standard library only.
+"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
+source gives only to someone else ("Prime Minister Serge Vohor"). `longer_name`: a name of the question
+that the evidence writes only inside another body's or edition's name ("the NFL Players Association",
+"Cyberpunk 2077: Phantom Liberty") or with another number ("Pixel 5a" for "Pixel 6"). Does not score
+support (rag.answer.support). Standard library only.
 """
 from __future__ import annotations
 
@@ -287,7 +289,8 @@ def _extended(e: Sequence[Tok], end: int, claimed: set[str]) -> bool:
 def longer_name(claim: str, evidence: str, supplied: frozenset[str]) -> bool:
     """The claim names a thing of the question ("the NFL", "Cyberpunk 2077") that the evidence writes only
     inside a longer name: another organisation ("the NFL Players Association", "The LEGO Foundation") or
-    another edition or product ("Cyberpunk 2077: Phantom Liberty"). What the evidence says of that one is
+    another edition or product ("Cyberpunk 2077: Phantom Liberty"); or, for a name with a number, writes
+    its head only with other numbers ("Pixel 5a" for "Pixel 6"). What the evidence says of that one is
     not said of the question's."""
     c, e = claims.tokens(claim, supplied), claims.tokens(evidence)
     claimed = {t.low for t in c if not t.punct and t.low not in STOPWORDS}
@@ -300,4 +303,18 @@ def longer_name(claim: str, evidence: str, supplied: frozenset[str]) -> bool:
                 and (j == 0 or not e[j - 1].name or e[j - 1].low in _TITLES)]
         if ends and all(_extended(e, end, claimed) for end in ends):
             return True
+        if not ends and _other_edition(words, e):
+            return True
     return False
+
+
+def _other_edition(words: Sequence[str], e: Sequence[Tok]) -> bool:
+    """A name that ends with a number ("Pixel 6") whose head the evidence writes only with other numbers
+    ("Pixel 5a", "Apollo 13"): another model or edition. A head written once without a number is no proof."""
+    number = words[-1].replace(",", "")
+    if len(words) < 2 or not number[0].isdigit():
+        return False
+    head = words[:-1]
+    after = [j + len(head) for j in range(len(e) - len(head) + 1)
+             if all(claims.same_name(w, e[j + x].low) for x, w in enumerate(head))]
+    return bool(after) and all(k < len(e) and _num(e[k]) not in (None, number) for k in after)
