@@ -116,8 +116,15 @@ def test_a_thing_the_source_names_only_inside_another_body_s_name_is_not_the_ask
     union = "Delegates of the UEFA Referees Union re-elected Karel Novak as chairman on Monday."
     assert not _ok("The chairman of the UEFA is Karel Novak.", union, q)
     assert _ok("The chairman of the UEFA Referees Union is Karel Novak.", union, q)  # says whose chairman
+    # other wordings of the other body's role: an apposition, a title before the name
+    assert not _ok("The chairman of the UEFA is Karel Novak.",
+                   "Karel Novak, chairman of the UEFA Referees Union, was re-elected on Monday.", q)
+    assert not _ok("Karel Novak is the chairman of the UEFA.",
+                   "UEFA Referees Union chairman Karel Novak was re-elected on Monday.", q)
     own = "Delegates of the UEFA re-elected Karel Novak as chairman on Monday."
     assert _ok("The chairman of the UEFA is Karel Novak.", own, q)
+    assert _ok("Karel Novak is the chairman of the UEFA.",
+               "The UEFA re-elected its chairman, Karel Novak; the UEFA Referees Union backed him.", q)
     # a company suffix is the same firm; a source that also names the thing itself is about it
     supplied = frozenset({"mattel"})
     assert not longer_name("The head of Mattel is Ynon Kreiz.", "Mattel Inc named Ynon Kreiz its head.", supplied)
@@ -151,7 +158,8 @@ def test_a_verb_the_source_uses_twice_keeps_its_doers_in_both_places():
                              "Mara Lind will coach the Sharks. Ivo Berg will coach the youth side.")
     # only unnamed doers besides: nothing to compare
     assert not role_conflict("Mara Lind will coach the Sharks.",
-                             "The board wants someone to coach the Sharks, and asked a veteran to coach the youth side.")
+                             "The board wants someone to coach the Sharks, and asked a veteran to coach the "
+                             "youth side.")
 
 
 def test_a_list_of_nominees_does_not_say_who_won():
@@ -163,9 +171,11 @@ def test_a_list_of_nominees_does_not_say_who_won():
     assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.",
                "Quiet Harbour by Tom Eke was named winner of the Hale Prize for fiction in 2019.", q)
     assert _ok("Tom Eke accepted the Hale Prize for fiction in 2019 for Quiet Harbour.",
-               "In 2019 Tom Eke accepts the Hale Prize for fiction for Quiet Harbour.", "Who won the Hale Prize for fiction in 2019?")
+               "In 2019 Tom Eke accepts the Hale Prize for fiction for Quiet Harbour.",
+               "Who won the Hale Prize for fiction in 2019?")
     # a question that does not ask who won is not checked: the nominees answer it; "winning" describes
-    assert _ok("Ines Varga scored the winning goal.", "Ines Varga netted the decisive goal.", "Who scored the winning goal?")
+    assert _ok("Ines Varga scored the winning goal.", "Ines Varga netted the decisive goal.",
+               "Who scored the winning goal?")
     assert _ok("Quiet Harbour was nominated for the Hale Prize for fiction in 2019.", nominated,
                "Which novels were nominated for the Hale Prize for fiction in 2019?")
 

@@ -5,7 +5,8 @@ Tokens of canonical text with a name flag; when two words are forms of one word 
 prefix); verb-like tokens and their voice; `role_conflict`: a name is the doer of a shared verb on
 one side and the done-to on the other (passive counted: "X was replaced by Y" makes Y the doer), or
 the verb has another doer (where the source uses it several times: every doer it names is another one),
-another with-object or (for "became", "named") another complement in the source. Also splits a sentence into clauses and reads the items of a list ("including A, B and C").
+another with-object or (for "became", "named") another complement in the source. Also splits a
+sentence into clauses and reads the items of a list ("including A, B and C").
 Negation and hedges are in rag.answer.polarity, numbers and names in slots in rag.answer.slots.
 Does not score support or decide verdicts (rag.answer.support does); no model, standard library only.
 """

@@ -1,12 +1,12 @@
-"""Polarity of a claim against its evidence: negation flips, dropped hedges and ordinals.
+"""Polarity of a claim against its evidence: negation flips, dropped hedges and ordinals, unstated outcomes.
 
 `negation_flip`: a shared verb or predicate is under a negation ("not", "never", "no one", "without",
 "yet to", "refrained from", "un-") on one side only, an antonym replaces the source's word ("rose" /
 "fell"), or the source restricts with "only" what the claim extends. `hedge_dropped`: the source
 only expects, alleges or hopes a deed or an amount the claim states flatly. `ordinal_dropped`: the
 source's "second-largest" became "largest". `outcome_unstated`: the claim says a new name won what the
-question asks about, and the source states no outcome at all (a list of nominees, a poll). Does not score support (rag.answer.support); standard
-library only.
+question asks about, and the source states no outcome at all (a list of nominees, a poll). Does not
+score support (rag.answer.support); standard library only.
 """
 from __future__ import annotations
 

@@ -7,11 +7,11 @@ units of time are not compared: "2 weeks" / "not exceeding 14 days").
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
 source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
-"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
-source gives only to someone else ("Prime Minister Serge Vohor"). `longer_name`: a name of the question
-that the evidence writes only inside another body's or edition's name ("the NFL Players Association",
-"Cyberpunk 2077: Phantom Liberty") or with another number ("Pixel 5a" for "Pixel 6"). Does not score
-support (rag.answer.support). Standard library only.
+"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). `title_conflict`: a name
+given a title ("Prime Minister Bao Shusheng") that the source gives only to someone else ("Prime Minister
+Serge Vohor"). `longer_name`: a name of the question that the evidence writes only inside another body's
+or edition's name ("the NFL Players Association", "Cyberpunk 2077: Phantom Liberty") or with another
+number ("Pixel 5a" for "Pixel 6"). Does not score support (rag.answer.support). Standard library only.
 """
 from __future__ import annotations
 
