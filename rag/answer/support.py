@@ -183,7 +183,7 @@ def _counted(words: set[str], terms: set[str], found: dict[str, set[int]], quest
     if len(new) < 2 and yes_no and not clause:  # "No, the two leaders did not meet"
         new = {w for w in words if found[w] or not _asked(w, asked)} or words
     new = new or words
-    qterms = key_terms(canonical(question))
+    qterms = _question_terms(question)
     return {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new
 
 
@@ -238,7 +238,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
             or slots.name_chain_conflict(claim, prep.whole, names) \
             or slots.title_conflict(claim, prep.whole, names) \
-            or (question and slots.longer_name(claim, evidence, frozenset(key_terms(canonical(question))))) \
+            or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
             or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
         score = 0.0
@@ -262,11 +262,11 @@ def _twin(question: str, claim: str, evidence: str) -> bool:
 def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
     """The claim opens with a full name the question supplied ("Peter Mandelson gets ...") that the source
     never mentions: a passage about someone else cannot support what the question asks about that person."""
-    toks = claims.tokens(claim, frozenset(key_terms(canonical(question))))
+    toks = claims.tokens(claim, _question_terms(question))
     if len(toks) < 2 or not toks[0].name or not toks[1].name:
         return False
     chain = {toks[k].low for k in range(claims.chain_end(toks, 0) + 1)}
-    supplied = key_terms(canonical(question))
+    supplied = _question_terms(question)
     return all(any(claims.same_name(w, s) for s in supplied) for w in chain) \
         and not any(_found(w, True, prep) for w in chain)
 
@@ -278,7 +278,7 @@ def _absent_topic(claim: str, question: str, prep: Prepared) -> bool:
     a name answer may come from a passage that says "the film" (rgb counterfactual replay, cf081)."""
     if asked_slot.parse(question).kind not in ("date", "count", "amount"):
         return False
-    supplied = frozenset(t for t in key_terms(canonical(question)) if not t[0].isdigit())
+    supplied = frozenset(t for t in _question_terms(question) if not t[0].isdigit())
     repeated = {t.low for t in claims.tokens(claim, supplied) if t.name and _asked(t.low, supplied)}
     return bool(repeated) and not any(claims.same_name(r, n) for r in repeated for n in prep.capital)
 
@@ -296,7 +296,7 @@ def _relation_held(claim: str, question: str, prep: Prepared) -> bool:
     toks = claims.tokens(claim)
     if not any(claims.content(t) and any(claims.same_word(t.low, w) for w in phrase) for t in toks):
         return True
-    supplied = key_terms(canonical(question))
+    supplied = _question_terms(question)
     if not any(t.name and not _asked(t.low, supplied) for t in toks):
         return True
     return any(_found(w, False, prep) for w in phrase)
@@ -342,6 +342,12 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", stated:
     if not dropped:
         return whole
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
+
+
+@lru_cache(maxsize=64)
+def _question_terms(question: str) -> frozenset[str]:
+    """The question's key terms (names, numbers, dates), lower case: parsed once per question."""
+    return frozenset(key_terms(canonical(question)))
 
 
 def _supplied(question: str) -> set[str]:
