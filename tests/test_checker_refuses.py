@@ -128,6 +128,11 @@ def test_a_thing_the_source_names_only_inside_another_body_s_name_is_not_the_ask
     # a company suffix is the same firm; a source that also names the thing itself is about it
     supplied = frozenset({"mattel"})
     assert not longer_name("The head of Mattel is Ynon Kreiz.", "Mattel Inc named Ynon Kreiz its head.", supplied)
+    # the thing's own organ or full name is not another body, nor is a longer word ("Russian" for "Russia")
+    assert _ok("The president of Yale is Maurie McInnis.", "Yale University president Maurie McInnis spoke.",
+               "Who is the president of Yale?")
+    assert _ok("The president of Russia is Vladimir Putin.", "President of the Russian Federation Vladimir Putin "
+               "spoke.", "Who is the president of Russia?")
     assert not longer_name("The head of Mattel is Ynon Kreiz.",
                            "Ynon Kreiz heads Mattel, which funds the Mattel Children's Foundation.", supplied)
     assert longer_name("The head of Mattel is Ynon Kreiz.",
@@ -170,6 +175,10 @@ def test_a_list_of_nominees_does_not_say_who_won():
     assert not _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", nominated, q)
     assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.",
                "Quiet Harbour by Tom Eke was named winner of the Hale Prize for fiction in 2019.", q)
+    for text in ("Tom Eke's Quiet Harbour was crowned the Hale Prize for fiction book of 2019.",  # other wordings
+                 "Tom Eke's Quiet Harbour took the Hale Prize for fiction in 2019.",
+                 "The Hale Prize for fiction in 2019 went to Quiet Harbour by Tom Eke."):
+        assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", text, q)
     assert _ok("Tom Eke accepted the Hale Prize for fiction in 2019 for Quiet Harbour.",
                "In 2019 Tom Eke accepts the Hale Prize for fiction for Quiet Harbour.",
                "Who won the Hale Prize for fiction in 2019?")

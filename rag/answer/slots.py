@@ -248,12 +248,13 @@ def _same_person(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(claims.same_name(x, y) for x in a for y in b)
 
 
-# Head nouns of an organisation's name: "the NFL Players Association", "The LEGO Foundation" are other
-# bodies than "the NFL", "Lego". Company suffixes ("Lego Group", "Tesla Inc") are not here: the same firm.
+# Head nouns of another body's name: "the NFL Players Association", "The LEGO Foundation" are other bodies
+# than "the NFL", "Lego". Not here: company suffixes ("Lego Group", "Tesla Inc": the same firm), and heads
+# that name the thing itself or its own organ ("Harvard University", "Louvre Museum", "Labour Party",
+# "Federal Reserve Board"), which would refuse right answers.
 _BODIES = frozenset(
-    "association foundation federation confederation union council committee commission institute "
-    "institution society trust fund board academy university college school museum party authority "
-    "agency ministry".split())
+    "association foundation federation confederation union council committee commission institute society "
+    "trust fund".split())
 
 
 def _name_runs(toks: Sequence[Tok]) -> list[tuple[int, int]]:
@@ -298,8 +299,8 @@ def longer_name(claim: str, evidence: str, supplied: frozenset[str]) -> bool:
         words = [c[k].low for k in range(lo, hi + 1)]
         if not all(any(claims.same_name(w, s) for s in supplied) for w in words):
             continue
-        ends = [j + len(words) - 1 for j in range(len(e) - len(words) + 1)
-                if all(claims.same_name(w, e[j + x].low) for x, w in enumerate(words))
+        ends = [j + len(words) - 1 for j in range(len(e) - len(words) + 1)  # the same words: "Russian
+                if all(w == e[j + x].low for x, w in enumerate(words))  # Federation" does not write "Russia"
                 and (j == 0 or not e[j - 1].name or e[j - 1].low in _TITLES)]
         if ends and all(_extended(e, end, claimed) for end in ends):
             return True

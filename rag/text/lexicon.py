@@ -31,8 +31,9 @@ HEDGES = frozenset(
 OUTCOME = re.compile(
     r"\b(?:w[io]n|wins|winners?|winning|victor(?:y|ies|ious)?|champions?|championships?|triumph(?:s|ed)?|"
     r"awarded|honou?red|beat|beats|beaten|defeat(?:s|ed)?|clinch(?:es|ed)?|claim(?:s|ed)|receiv(?:es|ed)|"
-    r"collect(?:s|ed)|earn(?:s|ed)|accept(?:s|ed|ing)?|scoop(?:s|ed)|bag(?:s|ged)|"
-    r"took\s+home|taken\s+home|picked\s+up)\b", re.I)
+    r"collect(?:s|ed)|earn(?:s|ed)|accept(?:s|ed|ing)?|scoop(?:s|ed)|bag(?:s|ged)|crown(?:s|ed)?|elected|"
+    r"secur(?:es|ed)|grabb(?:ed)?|nabb(?:ed)?|swept|sweeps|top(?:s|ped)|gold|first\s+place|"
+    r"(?:went|goes|go)\s+to|t(?:ook|akes?|aken)\s+(?:home|the)|picked\s+up)\b", re.I)
 # A question or claim about who won: the verb or the winner, not "the winning goal".
 WON = re.compile(r"\b(?:won|wins?|winners?|awarded|triumphed|victorious)\b", re.I)
 # Light verbs carry little of a claim by themselves ("made public" = "released"; "came from Reuters"):
