@@ -317,5 +317,5 @@ def _other_edition(words: Sequence[str], e: Sequence[Tok]) -> bool:
         return False
     head = words[:-1]
     after = [j + len(head) for j in range(len(e) - len(head) + 1)
-             if all(claims.same_name(w, e[j + x].low) for x, w in enumerate(head))]
+             if all(w == e[j + x].low for x, w in enumerate(head))]
     return bool(after) and all(k < len(e) and _num(e[k]) not in (None, number) for k in after)
