@@ -136,7 +136,7 @@ def _mean(values: list[float]) -> float | None:
 
 def replay(report: dict[str, Any], cases: dict[str, Case], checker: Any, again: Any = None, repeat: int = 1
            ) -> dict[str, Any]:
-    acc, false_abs, unans_abs, support, times, changed = [], [], [], [], [], []
+    acc, false_abs, unans_abs, support, times, changed, right = [], [], [], [], [], [], {}
     for row in report["cases"]:
         case = cases.get(row["id"])
         details = row.get("details") or {}
@@ -155,6 +155,7 @@ def replay(report: dict[str, Any], cases: dict[str, Case], checker: Any, again: 
             ok = is_correct(text, case)
             if ok is not None:
                 acc.append(bool(ok))
+                right[row["id"]] = bool(ok) and not abstained
         if supp is not None:
             support.append(supp)
         changed.append((row["id"], abstained, row.get("abstained")))
@@ -165,7 +166,7 @@ def replay(report: dict[str, Any], cases: dict[str, Case], checker: Any, again: 
             "citation_support": _mean(support), "answers": len(acc), "unanswerable": len(unans_abs),
             "check_ms_p50": statistics.median(ms) if ms else None,
             "check_ms_p95": ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))] if ms else None,
-            "abstained": {cid: a for cid, a, _ in changed}}
+            "abstained": {cid: a for cid, a, _ in changed}, "right": right}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
               + f"{'-' if row[2] is None else f'{row[2]:.3f}':>12}")
     flips = [cid for cid, a in results["new"]["abstained"].items() if a != results["old"]["abstained"].get(cid)]
     print(f"cases whose abstention changed: {', '.join(flips) or 'none'}")
+    old_right = results["old"].get("right", {})
+    lost = [cid for cid, ok in old_right.items() if ok and not results["new"]["right"].get(cid)]
+    won = [cid for cid, ok in results["new"]["right"].items() if ok and not old_right.get(cid)]
+    print(f"right answers lost: {', '.join(lost) or 'none'}; gained: {', '.join(won) or 'none'}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -108,3 +108,105 @@ def test_a_who_answer_may_be_a_description_after_the_question_s_own_name():
     q = "Which striker scored the winning goal?"
     text = "Ines Varga netted the decisive goal in the 89th minute."
     assert _ok("Ines Varga scored the winning goal.", text, q)  # the source holds the relation's noun
+
+
+def test_a_thing_the_source_names_only_inside_another_body_s_name_is_not_the_asked_thing():
+    from rag.answer.slots import longer_name
+    q = "Who chairs the UEFA?"
+    union = "Delegates of the UEFA Referees Union re-elected Karel Novak as chairman on Monday."
+    assert not _ok("The chairman of the UEFA is Karel Novak.", union, q)
+    assert _ok("The chairman of the UEFA Referees Union is Karel Novak.", union, q)  # says whose chairman
+    # other wordings of the other body's role: an apposition, a title before the name
+    assert not _ok("The chairman of the UEFA is Karel Novak.",
+                   "Karel Novak, chairman of the UEFA Referees Union, was re-elected on Monday.", q)
+    assert not _ok("Karel Novak is the chairman of the UEFA.",
+                   "UEFA Referees Union chairman Karel Novak was re-elected on Monday.", q)
+    own = "Delegates of the UEFA re-elected Karel Novak as chairman on Monday."
+    assert _ok("The chairman of the UEFA is Karel Novak.", own, q)
+    assert _ok("Karel Novak is the chairman of the UEFA.",
+               "The UEFA re-elected its chairman, Karel Novak; the UEFA Referees Union backed him.", q)
+    # a company suffix is the same firm; a source that also names the thing itself is about it
+    supplied = frozenset({"mattel"})
+    assert not longer_name("The head of Mattel is Ynon Kreiz.", "Mattel Inc named Ynon Kreiz its head.", supplied)
+    # the thing's own organ or full name is not another body, nor is a longer word ("Russian" for "Russia")
+    assert _ok("The president of Yale is Maurie McInnis.", "Yale University president Maurie McInnis spoke.",
+               "Who is the president of Yale?")
+    assert _ok("The president of Russia is Vladimir Putin.", "President of the Russian Federation Vladimir Putin "
+               "spoke.", "Who is the president of Russia?")
+    assert not longer_name("The head of Mattel is Ynon Kreiz.",
+                           "Ynon Kreiz heads Mattel, which funds the Mattel Children's Foundation.", supplied)
+    assert longer_name("The head of Mattel is Ynon Kreiz.",
+                       "Ynon Kreiz heads the Mattel Children's Foundation.", supplied)
+
+
+def test_a_date_of_a_subtitled_edition_is_not_the_title_s_date():
+    q = "When does Starfall 3 come out?"
+    dlc = "Studio news ... Starfall 3: Ember Tide is set to come out on 4 March 2025 for consoles."
+    assert not _ok("Starfall 3 comes out on 4 March 2025.", dlc, q)
+    game = "Studio news ... Starfall 3 is set to come out on 9 May 2024 for consoles."
+    assert _ok("Starfall 3 comes out on 9 May 2024.", game, q)
+    # a colon that opens a sentence or a credit is no subtitle
+    assert _ok("Starfall 3 comes out on 9 May 2024.", "Starfall 3: Release set for 9 May 2024 on consoles.", q)
+    credit = "Starfall 3: Written by Ona Brandt."
+    assert _ok("Ona Brandt wrote Starfall 3.", credit, "Who wrote Starfall 3?")
+
+
+def test_a_verb_the_source_uses_twice_keeps_its_doers_in_both_places():
+    from rag.answer.claims import role_conflict
+    q = "Who will coach the Harbour City Sharks next season?"
+    text = ("Riverside United assistant Mara Lind will coach the Harbour City Sharks next season; the club "
+            "had also asked a veteran to coach the youth side.")
+    assert not _ok("Riverside United will coach the Harbour City Sharks next season.", text, q)
+    assert _ok("Mara Lind will coach the Harbour City Sharks next season.", text, q)
+    # the claim's doer does the verb in one of the places: no conflict
+    assert not role_conflict("Mara Lind will coach the youth side.",
+                             "Mara Lind will coach the Sharks. Ivo Berg will coach the youth side.")
+    # only unnamed doers besides: nothing to compare
+    assert not role_conflict("Mara Lind will coach the Sharks.",
+                             "The board wants someone to coach the Sharks, and asked a veteran to coach the "
+                             "youth side.")
+
+
+def test_a_list_of_nominees_does_not_say_who_won():
+    shortlist = "Hale Prize 2019 shortlist: The Salt Road (Ana Ruiz), Quiet Harbour (Tom Eke), Glass Birds (Li Wen)."
+    q = "Which novel won the Hale Prize for fiction in 2019?"
+    assert not _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", shortlist, q)
+    nominated = "Quiet Harbour by Tom Eke was nominated for the Hale Prize for fiction in 2019."
+    assert not _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", nominated, q)
+    assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.",
+               "Quiet Harbour by Tom Eke was named winner of the Hale Prize for fiction in 2019.", q)
+    for text in ("Tom Eke's Quiet Harbour was crowned the Hale Prize for fiction book of 2019.",  # other wordings
+                 "Tom Eke's Quiet Harbour took the Hale Prize for fiction in 2019.",
+                 "The Hale Prize for fiction in 2019 went to Quiet Harbour by Tom Eke."):
+        assert _ok("Quiet Harbour won the Hale Prize for fiction in 2019.", text, q)
+    assert _ok("Tom Eke accepted the Hale Prize for fiction in 2019 for Quiet Harbour.",
+               "In 2019 Tom Eke accepts the Hale Prize for fiction for Quiet Harbour.",
+               "Who won the Hale Prize for fiction in 2019?")
+    # a question that does not ask who won is not checked: the nominees answer it; "winning" describes
+    assert _ok("Ines Varga scored the winning goal.", "Ines Varga netted the decisive goal.",
+               "Who scored the winning goal?")
+    assert _ok("Quiet Harbour was nominated for the Hale Prize for fiction in 2019.", nominated,
+               "Which novels were nominated for the Hale Prize for fiction in 2019?")
+
+
+def test_a_place_s_country_may_come_from_another_source_shown():
+    q = "Which city hosted the 2031 rowing worlds?"
+    host = Source(1, "a", "Worlds", "Porto was chosen as the host city of the 2031 rowing worlds.", ("a:0",))
+    named = Source(2, "b", "Porto, Portugal", "Porto, Portugal, 2031. The regatta drew 40 crews.", ("b:0",))
+    assert 1 in verify("Porto, Portugal hosted the 2031 rowing worlds [1].", [host, named], q).sentences[0].citations
+    # no source shown writes the place with that country: the country is the model's own, and fails
+    assert 1 not in verify("Porto, Spain hosted the 2031 rowing worlds [1].", [host, named], q).sentences[0].citations
+    assert not verify("Porto, Portugal hosted the 2031 rowing worlds [1].", [host], q).sentences[0].supported
+
+
+def test_a_date_of_another_numbered_model_is_not_the_asked_model_s():
+    from rag.answer.slots import longer_name
+    q = "When did the Orca 7 drone go on sale?"
+    older = "The drone went on sale on 3 May 2022 at 499 dollars. Orca 6 Mini. Weight, 240 g."
+    assert not _ok("The Orca 7 drone went on sale on 3 May 2022.", older, q)
+    own = "The drone went on sale on 3 May 2024 at 499 dollars. Orca 7 Mini. Weight, 240 g."
+    assert _ok("The Orca 7 drone went on sale on 3 May 2024.", own, q)
+    # a head written without a number, or with the asked number too, is no other model
+    supplied = frozenset({"orca", "7"})
+    assert not longer_name("The Orca 7 went on sale in May.", "The Orca line went on sale in May.", supplied)
+    assert not longer_name("The Orca 7 went on sale in May.", "Orca 6 and Orca 7 went on sale in May.", supplied)

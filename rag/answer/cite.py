@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from rag.answer import asked, second
-from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores, years_stated
+from rag.answer import asked, second, shown
+from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores
 from rag.core.types import Citation, Sentence, Source
 from rag.text.markers import parse_markers, place_markers, strip_markers
 from rag.text.sentences import sentence_spans
@@ -69,12 +69,12 @@ def _holds(got: Assessment, threshold: float) -> bool:
     return got.score >= threshold or (bool(got.dropped) and got.kept >= threshold)
 
 
-def _judge(raw: str, by_n: dict[int, Source], question: str, years: frozenset[str]
+def _judge(raw: str, by_n: dict[int, Source], question: str, stated: frozenset[str]
            ) -> tuple[str, bool, list[int], dict[int, tuple[float, Citation]], str]:
     """One sentence: its plain text, whether it is meta, its final numbers, the citations seen, what to drop."""
     plain = strip_markers(_SOURCE_REF.sub("", _ORDINAL_REF.sub("", raw)))
     is_meta = bool(_META.search(plain))
-    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date), years)
+    scores = {n: assess(plain, src.text, question, metadata(src.title, src.publisher, src.date), stated)
               for n, src in by_n.items()}
     cited = [n for n in parse_markers(raw) if n in by_n]  # markers naming no source are dropped
     final = [n for n in cited if _holds(scores[n], SUPPORT_THRESHOLD)]
@@ -86,7 +86,7 @@ def _judge(raw: str, by_n: dict[int, Source], question: str, years: frozenset[st
     final = whole or final  # a source that supports all of it wins over one that supports a part
     drop = () if whole or not final else min((scores[n].dropped for n in final), key=len)
     if not whole and not is_meta and len(by_n) > 1:  # no one source holds all of it: do several?
-        together = _across(plain, by_n, question, cited, years)
+        together = _across(plain, by_n, question, cited, stated)
         final, drop = (together, ()) if together else (final, drop)
     seen: dict[int, tuple[float, Citation]] = {}
     for n in dict.fromkeys(cited + final):
@@ -96,7 +96,7 @@ def _judge(raw: str, by_n: dict[int, Source], question: str, years: frozenset[st
     return plain, is_meta, final, seen, _remove(plain, drop)[1]
 
 
-def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int], years: frozenset[str]
+def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int], stated: frozenset[str]
             ) -> list[int]:
     """The sources that together hold every clause of a sentence no one source holds ("Forest attacked the
     plans [2], and the BBPA called them a ban on eating [1]"): each clause needs a source of its own that
@@ -108,7 +108,7 @@ def _across(plain: str, by_n: dict[int, Source], question: str, cited: list[int]
     for k, part in enumerate(parts):  # clause by clause, so the first clause no source holds ends the search
         # "who is the former CEO", "succeeding his father": its subject is the clause before's, so is its source
         candidates = by_n if not k or _OWN_SUBJECT.match(part) else {chosen[-1]: by_n[chosen[-1]]}
-        scores = {n: part_scores((part,), s.text, question, metadata(s.title, s.publisher, s.date), years)[0]
+        scores = {n: part_scores((part,), s.text, question, metadata(s.title, s.publisher, s.date), stated)[0]
                   for n, s in candidates.items()}
         held = [n for n in scores if scores[n] >= (SUPPORT_THRESHOLD if n in cited else ADD_THRESHOLD)]
         if not held:
@@ -143,9 +143,10 @@ def verify(answer: str, sources: Sequence[Source], question: str = "", judge: se
     """Keep the citations each sentence's source supports, add one where a source clearly does.
     `judge`: the model's second opinion on borderline sentences (None: the word rules alone)."""
     by_n = {s.n: s for s in sources}
-    # the years the sources state, their dates included: a year the model adds to a day an undated source
-    # gives without one must be one of these (rag.answer.support)
-    years = frozenset().union(*(years_stated(s.text + " " + metadata(s.title, s.publisher, s.date)) for s in sources))
+    # the years and qualified places ("Beijing, China") the sources state, their dates included: a year the
+    # model adds to a day an undated source gives without one, or a place's country, may come from another
+    # source shown (rag.answer.shown)
+    stated = frozenset().union(*(shown.stated(s.text + " " + metadata(s.title, s.publisher, s.date)) for s in sources))
     best: dict[int, tuple[float, Citation]] = {}  # source number -> its best-scoring verified quote
     rejected: dict[int, Citation] = {}
     sentences: list[Sentence] = []
@@ -154,7 +155,7 @@ def verify(answer: str, sources: Sequence[Source], question: str = "", judge: se
     counted = supported = prev_end = 0
     ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
-        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, years)
+        plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, stated)
         if judge is not None and final and not is_meta:
             final = _second(judge, question, _remove(plain, drop.split("; "))[0] if drop else plain, final, seen)
             drop = drop if final else ""

@@ -4,8 +4,9 @@ Tokens of canonical text with a name flag; when two words are forms of one word 
 (`same_word`) and when two names are one (`same_name`: exactly, or country and demonym, never by
 prefix); verb-like tokens and their voice; `role_conflict`: a name is the doer of a shared verb on
 one side and the done-to on the other (passive counted: "X was replaced by Y" makes Y the doer), or
-the verb has another doer, another with-object or (for "became", "named") another complement in
-the source. Also splits a sentence into clauses and reads the items of a list ("including A, B and C").
+the verb has another doer (where the source uses it several times: every doer it names is another one),
+another with-object or (for "became", "named") another complement in the source. Also splits a
+sentence into clauses and reads the items of a list ("including A, B and C").
 Negation and hedges are in rag.answer.polarity, numbers and names in slots in rag.answer.slots.
 Does not score support or decide verdicts (rag.answer.support does); no model, standard library only.
 """
@@ -213,7 +214,13 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
     cv, ev = verbs(c), verbs(e)
     for i, passive in cv.items():
         hits = [j for j in ev if same_word(c[i].low, e[j].low)]
-        if len(hits) != 1 or sum(same_word(c[i].low, c[k].low) for k in cv) != 1:
+        if sum(same_word(c[i].low, c[k].low) for k in cv) != 1:
+            continue
+        if len(hits) > 1:
+            if _doer_elsewhere(c, i, passive, e, ev, hits, asked):
+                return True
+            continue
+        if not hits:
             continue
         c_doer, c_done, _ = _doer_done(c, i, passive)
         e_doer, e_done, guessed = _doer_done(e, hits[0], ev[hits[0]])
@@ -231,6 +238,25 @@ def role_conflict(claim: str, evidence: str, names: frozenset[str] = frozenset()
             if mine and other and same_name(mine, other) and not (theirs and same_name(mine, theirs)):
                 return True  # swapped
     return False
+
+
+def _doer_elsewhere(c: Sequence[Tok], i: int, passive: bool, e: Sequence[Tok], ev: dict[int, bool],
+                    hits: list[int], asked: frozenset[str]) -> bool:
+    """The source uses the claim's verb several times, and each use whose doer it names names another one
+    ("Andi Mack star Asher Angel will play Billy Batson ..., cast an actor to play the young ..." against
+    "Andi Mack will play Billy Batson"). A use whose doer is a guess, or the claim's doer, ends the check."""
+    c_doer = _doer_done(c, i, passive)[0]
+    if not c_doer or c_doer in asked:
+        return False
+    others = 0
+    for j in hits:
+        e_doer, _, guessed = _doer_done(e, j, ev[j])
+        if guessed or (e_doer and same_name(c_doer, e_doer)):
+            return False
+        if e_doer and any(c[k].name and same_name(e_doer, c[k].low) for k in range(max(0, i - 4), i)):
+            return False  # "London, England hosted" against "England hosted": the claim names that doer too
+        others += bool(e_doer)
+    return others > 0
 
 
 def content(tok: Tok) -> bool:

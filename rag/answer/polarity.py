@@ -1,11 +1,12 @@
-"""Polarity of a claim against its evidence: negation flips, dropped hedges and ordinals.
+"""Polarity of a claim against its evidence: negation flips, dropped hedges and ordinals, unstated outcomes.
 
 `negation_flip`: a shared verb or predicate is under a negation ("not", "never", "no one", "without",
 "yet to", "refrained from", "un-") on one side only, an antonym replaces the source's word ("rose" /
 "fell"), or the source restricts with "only" what the claim extends. `hedge_dropped`: the source
 only expects, alleges or hopes a deed or an amount the claim states flatly. `ordinal_dropped`: the
-source's "second-largest" became "largest". Does not score support (rag.answer.support); standard
-library only.
+source's "second-largest" became "largest". `outcome_unstated`: the claim says a new name won what the
+question asks about, and the source states no outcome at all (a list of nominees, a poll). Does not
+score support (rag.answer.support); standard library only.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Sequence
 
 from rag.answer import claims
 from rag.answer.claims import Tok
-from rag.text.lexicon import ANTONYMS, HEDGES, NEGATION_PHRASES, NEGATIONS, ORDINALS, SCOPE_ENDS
+from rag.text.lexicon import ANTONYMS, HEDGES, NEGATION_PHRASES, NEGATIONS, ORDINALS, OUTCOME, SCOPE_ENDS, WON
 from rag.text.words import STOPWORDS
 
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
@@ -128,3 +129,11 @@ def ordinal_dropped(claim: str, evidence: str) -> bool:
                 if t.low == e[j].low and (i == 0 or c[i - 1].low != e[j - 1].low):
                     return True
     return False
+
+
+def outcome_unstated(claim: str, question: str, source: str, new_names: bool) -> bool:
+    """The question asks who or what won ("What film won the prize?"), the claim gives a new name (`new_names`)
+    with a word of winning, and the source states no outcome anywhere: a list of nominees or a poll does
+    not say who won ("Vote! Onward (2020)" does not support "Onward won the Oscar")."""
+    return new_names and bool(WON.search(question)) and bool(WON.search(claim)) \
+        and not OUTCOME.search(source)

@@ -7,9 +7,11 @@ units of time are not compared: "2 weeks" / "not exceeding 14 days").
 place, with the same function words between ("Hastert of Texas" / "Hastert of Illinois"; "the
 envoy was Araghchi" / "envoy Steve Witkoff"). `name_chain_conflict`: a two-word name whose head the
 source names with another first word ("Kansas City" / "Cawker City, Kansas"; "Shaquille O'Neal" /
-"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). Does not score support
-(rag.answer.support). `title_conflict`: a name given a title ("Prime Minister Bao Shusheng") that the
-source gives only to someone else ("Prime Minister Serge Vohor"). Standard library only.
+"Jermaine O'Neal"); titles do not count ("President Bush" / "George W. Bush"). `title_conflict`: a name
+given a title ("Prime Minister Bao Shusheng") that the source gives only to someone else ("Prime Minister
+Serge Vohor"). `longer_name`: a name of the question that the evidence writes only inside another body's
+or edition's name ("the NFL Players Association", "Cyberpunk 2077: Phantom Liberty") or with another
+number ("Pixel 5a" for "Pixel 6"). Does not score support (rag.answer.support). Standard library only.
 """
 from __future__ import annotations
 
@@ -244,3 +246,76 @@ def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
 
 def _same_person(a: frozenset[str], b: frozenset[str]) -> bool:
     return any(claims.same_name(x, y) for x in a for y in b)
+
+
+# Head nouns of another body's name: "the NFL Players Association", "The LEGO Foundation" are other bodies
+# than "the NFL", "Lego". Not here: company suffixes ("Lego Group", "Tesla Inc": the same firm), and heads
+# that name the thing itself or its own organ ("Harvard University", "Louvre Museum", "Labour Party",
+# "Federal Reserve Board"), which would refuse right answers.
+_BODIES = frozenset(
+    "association foundation federation confederation union council committee commission institute society "
+    "trust fund".split())
+
+
+def _name_runs(toks: Sequence[Tok]) -> list[tuple[int, int]]:
+    """(first, last) of each run of name tokens, a number inside or after a name included ("Cyberpunk 2077")."""
+    out, i = [], 0
+    while i < len(toks):
+        if not toks[i].name:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(toks) and (toks[j + 1].name or _num(toks[j + 1]) and not toks[j + 1].punct):
+            j += 1
+        out.append((i, j))
+        i = j + 1
+    return out
+
+
+def _extended(e: Sequence[Tok], end: int, claimed: set[str]) -> bool:
+    """The name ending at e[end] goes on into a longer name the claim does not write: another body
+    ("NFL Players Association") or a subtitle ("Cyberpunk 2077: Phantom Liberty")."""
+    k = end + 1 + (end + 1 < len(e) and e[end + 1].low == ":")
+    run = []
+    while k < len(e) and e[k].name:
+        run.append(e[k].low)
+        k += 1
+    if not run or any(claims.same_word(w, x) for w in run for x in claimed):  # "The Godfather: Directed by":
+        return False  # the claim's own words ("director") are not another name
+    if e[end + 1].low == ":":  # "BILL GATES: Good morning", "Wimbledon: Djokovic wins": a new sentence opens
+        return not (k < len(e) and claims.content(e[k]))
+    return any(w in _BODIES for w in run)
+
+
+def longer_name(claim: str, evidence: str, supplied: frozenset[str]) -> bool:
+    """The claim names a thing of the question ("the NFL", "Cyberpunk 2077") that the evidence writes only
+    inside a longer name: another organisation ("the NFL Players Association", "The LEGO Foundation") or
+    another edition or product ("Cyberpunk 2077: Phantom Liberty"); or, for a name with a number, writes
+    its head only with other numbers ("Pixel 5a" for "Pixel 6"). What the evidence says of that one is
+    not said of the question's."""
+    c, e = claims.tokens(claim, supplied), claims.tokens(evidence)
+    claimed = {t.low for t in c if not t.punct and t.low not in STOPWORDS}
+    for lo, hi in _name_runs(c):
+        words = [c[k].low for k in range(lo, hi + 1)]
+        if not all(any(claims.same_name(w, s) for s in supplied) for w in words):
+            continue
+        ends = [j + len(words) - 1 for j in range(len(e) - len(words) + 1)  # the same words: "Russian
+                if all(w == e[j + x].low for x, w in enumerate(words))  # Federation" does not write "Russia"
+                and (j == 0 or not e[j - 1].name or e[j - 1].low in _TITLES)]
+        if ends and all(_extended(e, end, claimed) for end in ends):
+            return True
+        if not ends and _other_edition(words, e):
+            return True
+    return False
+
+
+def _other_edition(words: Sequence[str], e: Sequence[Tok]) -> bool:
+    """A name that ends with a number ("Pixel 6") whose head the evidence writes only with other numbers
+    ("Pixel 5a", "Apollo 13"): another model or edition. A head written once without a number is no proof."""
+    number = words[-1].replace(",", "")
+    if len(words) < 2 or not number[0].isdigit():
+        return False
+    head = words[:-1]
+    after = [j + len(head) for j in range(len(e) - len(head) + 1)
+             if all(w == e[j + x].low for x, w in enumerate(head))]
+    return bool(after) and all(k < len(e) and _num(e[k]) not in (None, number) for k in after)

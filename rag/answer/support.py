@@ -3,11 +3,13 @@
 Lexical and deterministic. A claim's content words must be found in the source (word forms and a
 short synonym list count; framing words such as "the sources mention" do not count); every number,
 date and name must be there too (names exactly or as a demonym, never by prefix), unless the question
-supplied it and the source gives no other value for that slot, or it is a year added to a day an
-undated, yearless source gives ("November 10, 2004" / "Nov. 10") that another source shown states.
+supplied it and the source gives no other value for that slot, or another source shown states it
+(rag.answer.shown: a year added to a day a yearless source gives, a place's country: "Beijing, China").
 The source's title, publisher and date count as evidence. A negation flip, a role swap or a number or name in the wrong slot
 (rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
-edition while its evidence is about another one than the question asks (rag.retrieval.constraints).
+edition while its evidence is about another one than the question asks (rag.retrieval.constraints), a
+name of the question the evidence writes only inside a longer name ("the NFL Players Association";
+rag.answer.slots), or a "won" the source states no outcome for (a list of nominees; rag.answer.polarity).
 A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
 holds keeps it and reports the others as dropped. Does not place markers or decide abstention
 (rag.answer.cite, rag.answer.ask); no model, standard library only.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import asked as asked_slot
-from rag.answer import claims, polarity, slots
+from rag.answer import claims, polarity, shown, slots
 from rag.retrieval import constraints, satisfy
 from rag.text.lexicon import (
     CONNECTIVES,
@@ -27,7 +29,6 @@ from rag.text.lexicon import (
     FRAMING,
     HEDGES,
     LIGHT_VERBS,
-    MONTHS,
     OPENERS,
     PUBLICATION,
     canonical,
@@ -182,7 +183,7 @@ def _counted(words: set[str], terms: set[str], found: dict[str, set[int]], quest
     if len(new) < 2 and yes_no and not clause:  # "No, the two leaders did not meet"
         new = {w for w in words if found[w] or not _asked(w, asked)} or words
     new = new or words
-    qterms = key_terms(canonical(question))
+    qterms = _question_terms(question)
     return {w for w in new if found[w] or not (w in terms and _asked(w, qterms))} or new
 
 
@@ -205,38 +206,12 @@ def _capped(claim: str, question: str, prep: Prepared, names: set[str], terms: s
     return False
 
 
-_MONTH = "(?:" + "|".join(m.capitalize() for m in MONTHS) + ")"
-_DAY_YEAR = re.compile(rf"\b(?:({_MONTH}) (\d{{1,2}}),? |(\d{{1,2}}) ({_MONTH}),? )((?:19|20)\d\d)\b")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
-def years_stated(text: str) -> frozenset[str]:
-    """The years (1900-2099) a text states."""
-    return frozenset(_YEAR.findall(text))
-
-
-def _years_of_yearless_days(claim: str, prep: Prepared, years: frozenset[str]) -> set[str]:
-    """Years the claim adds to a day the source gives without one ("November 10, 2004" against "strayed
-    Nov. 10"), when the source, its metadata included, states no year at all and another source shown
-    with it (`years`: its dateline, its date) states this one. A source that states any year must state
-    this one (its own date, in the metadata, counts), so a different stated year still fails, and so does
-    a year no source states (the model's own: "November 15, 2007" for a 2004 story)."""
-    if _YEAR.search(prep.whole):
-        return set()
-    out = set()
-    for m in _DAY_YEAR.finditer(claim):
-        month, day = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        if m.group(5) in years and re.search(rf"\b(?:{month} {day}|{day} {month})\b", prep.whole):
-            out.add(m.group(5))
-    return out
-
-
 def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str], clause: bool = False,
-           years: frozenset[str] = frozenset()) -> Assessment | None:
+           stated: frozenset[str] = frozenset()) -> Assessment | None:
     """One claim (sentence or clause) against a source; None when it asserts nothing checkable."""
-    added = _years_of_yearless_days(claim, prep, years)  # neither counted nor required
+    added = shown.added(claim, prep.whole, stated)  # stated by another source shown: neither counted nor required
     words = content_words(claim) - _IGNORED - added
-    names = _names(claim, prep, question)
+    names = _names(claim, prep, question) - added
     terms = {t for t in key_terms(claim) if t[0].isdigit()} - added | names
     if not words and not terms:
         return None
@@ -263,7 +238,9 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
             or slots.name_chain_conflict(claim, prep.whole, names) \
             or slots.title_conflict(claim, prep.whole, names) \
-            or polarity.ordinal_dropped(claim, evidence):
+            or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
+            or polarity.ordinal_dropped(claim, evidence) \
+            or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
         score = 0.0
     return Assessment(score, quote, offset)
 
@@ -285,11 +262,11 @@ def _twin(question: str, claim: str, evidence: str) -> bool:
 def _absent_subject(claim: str, question: str, prep: Prepared) -> bool:
     """The claim opens with a full name the question supplied ("Peter Mandelson gets ...") that the source
     never mentions: a passage about someone else cannot support what the question asks about that person."""
-    toks = claims.tokens(claim, frozenset(key_terms(canonical(question))))
+    toks = claims.tokens(claim, _question_terms(question))
     if len(toks) < 2 or not toks[0].name or not toks[1].name:
         return False
     chain = {toks[k].low for k in range(claims.chain_end(toks, 0) + 1)}
-    supplied = key_terms(canonical(question))
+    supplied = _question_terms(question)
     return all(any(claims.same_name(w, s) for s in supplied) for w in chain) \
         and not any(_found(w, True, prep) for w in chain)
 
@@ -301,7 +278,7 @@ def _absent_topic(claim: str, question: str, prep: Prepared) -> bool:
     a name answer may come from a passage that says "the film" (rgb counterfactual replay, cf081)."""
     if asked_slot.parse(question).kind not in ("date", "count", "amount"):
         return False
-    supplied = frozenset(t for t in key_terms(canonical(question)) if not t[0].isdigit())
+    supplied = frozenset(t for t in _question_terms(question) if not t[0].isdigit())
     repeated = {t.low for t in claims.tokens(claim, supplied) if t.name and _asked(t.low, supplied)}
     return bool(repeated) and not any(claims.same_name(r, n) for r in repeated for n in prep.capital)
 
@@ -319,13 +296,13 @@ def _relation_held(claim: str, question: str, prep: Prepared) -> bool:
     toks = claims.tokens(claim)
     if not any(claims.content(t) and any(claims.same_word(t.low, w) for w in phrase) for t in toks):
         return True
-    supplied = key_terms(canonical(question))
+    supplied = _question_terms(question)
     if not any(t.name and not _asked(t.low, supplied) for t in toks):
         return True
     return any(_found(w, False, prep) for w in phrase)
 
 
-def assess(sentence: str, text: str, question: str = "", meta: str = "", years: frozenset[str] = frozenset()
+def assess(sentence: str, text: str, question: str = "", meta: str = "", stated: frozenset[str] = frozenset()
            ) -> Assessment:
     """Support of one answer sentence (markers stripped) by one source text and its metadata.
 
@@ -336,7 +313,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
     asked = _supplied(question)
     if _INCOMPLETE.search(sentence) and not sentence.rstrip().endswith("?"):  # cut off: "... take place in"
         return Assessment(0.0, "", 0)
-    whole = _score(canonical(sentence), question, text, prep, asked, years=years)
+    whole = _score(canonical(sentence), question, text, prep, asked, stated=stated)
     if whole is None:
         return Assessment(0.0, "", 0)
     parts = claims.clauses(sentence)
@@ -353,7 +330,7 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
         least = 1 if k == 0 and _IS_ANSWER.search(part) else MIN_CLAUSE_WORDS
         if len((content_words(canon) - _IGNORED) - asked) < least:
             continue
-        got = _score(canon, question, text, prep, asked, clause=True, years=years)
+        got = _score(canon, question, text, prep, asked, clause=True, stated=stated)
         if got is None:
             continue
         if got.score >= SUPPORT_THRESHOLD:
@@ -365,6 +342,12 @@ def assess(sentence: str, text: str, question: str = "", meta: str = "", years: 
     if not dropped:
         return whole
     return Assessment(min(whole.score, KEY_TERM_CAP), whole.quote, whole.offset, tuple(dropped), min(kept))
+
+
+@lru_cache(maxsize=64)
+def _question_terms(question: str) -> frozenset[str]:
+    """The question's key terms (names, numbers, dates), lower case: parsed once per question."""
+    return frozenset(key_terms(canonical(question)))
 
 
 def _supplied(question: str) -> set[str]:
@@ -389,13 +372,13 @@ def _thin(part: str) -> bool:
 
 
 def part_scores(parts: tuple[str, ...], text: str, question: str = "", meta: str = "",
-                years: frozenset[str] = frozenset()) -> tuple[float, ...]:
+                stated: frozenset[str] = frozenset()) -> tuple[float, ...]:
     """How well one source supports each of `parts` on its own (every check of `assess`, clause by clause)."""
     prep = prepare(text, meta)
     asked = _supplied(question)
     out = []
     for part in parts:
-        got = _score(canonical(part), question, text, prep, asked, clause=True, years=years)
+        got = _score(canonical(part), question, text, prep, asked, clause=True, stated=stated)
         out.append(got.score if got is not None else 0.0)
     return tuple(out)
 

@@ -25,6 +25,17 @@ HEDGES = frozenset(
     "probably hoped hopes hope plans planned proposed proposes suspected believed appears appear seems seem "
     "would if unconfirmed supposedly apparently".split()
 )
+# Words that state an outcome: a win, a victory, a prize given or accepted. A source that lists nominees,
+# candidates or a poll ("Vote! Onward (2020) · Vote! Soul") states none of them; the plain noun "award(s)"
+# is left out, since "the Academy Awards" and "nominated for the award" say nothing about who won.
+OUTCOME = re.compile(
+    r"\b(?:w[io]n|wins|winners?|winning|victor(?:y|ies|ious)?|champions?|championships?|triumph(?:s|ed)?|"
+    r"awarded|honou?red|beat|beats|beaten|defeat(?:s|ed)?|clinch(?:es|ed)?|claim(?:s|ed)|receiv(?:es|ed)|"
+    r"collect(?:s|ed)|earn(?:s|ed)|accept(?:s|ed|ing)?|scoop(?:s|ed)|bag(?:s|ged)|crown(?:s|ed)?|elected|"
+    r"secur(?:es|ed)|grabb(?:ed)?|nabb(?:ed)?|swept|sweeps|top(?:s|ped)|gold|first\s+place|"
+    r"(?:went|goes|go)\s+to|t(?:ook|akes?|aken)\s+(?:home|the)|picked\s+up)\b", re.I)
+# A question or claim about who won: the verb or the winner, not "the winning goal".
+WON = re.compile(r"\b(?:won|wins?|winners?|awarded|triumphed|victorious)\b", re.I)
 # Light verbs carry little of a claim by themselves ("made public" = "released"; "came from Reuters"):
 # not counted as content words; the words around them are.
 LIGHT_VERBS = frozenset("make made makes making get got gets getting take took takes taken come came comes "
