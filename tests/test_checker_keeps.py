@@ -162,3 +162,15 @@ def test_an_answer_clause_made_of_question_words_and_the_answer_is_judged_and_ke
     wrong = verify("The runner-up of the 2018 World Cup was Croatia, who won the title after defeating France "
                    "in the final. [1]", [src], q)
     assert wrong.supported_share == 0.0
+
+
+def test_a_pointer_at_the_source_is_not_part_of_the_claim():
+    text = "Germany beat Argentina 1-0 in the 2014 World Cup final in Rio de Janeiro, so Argentina finished runner-up."
+    src = Source(2, "d", "World Cup 2014", text, ("d:0",))
+    q = "Who was the runner-up of the 2014 World Cup?"
+    for pointer in (", as shown in source", " as stated in", ", according to the source", " in the article"):
+        v = verify(f"The runner-up of the 2014 World Cup was Argentina{pointer} [2].", [src], q)
+        assert v.sentences and v.sentences[0].citations, pointer
+    # the same sentence with the wrong team is still refused
+    v = verify("The runner-up of the 2014 World Cup was Brazil, as shown in source [2].", [src], q)
+    assert not any(s.citations for s in v.sentences)

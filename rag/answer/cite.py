@@ -27,9 +27,11 @@ __all__ = ["ADD_THRESHOLD", "SUPPORT_THRESHOLD", "Verification", "support", "ver
 
 ADD_THRESHOLD: float = 0.65  # a citation the model did not make needs clearer support
 
-# "... with Washington in [1]." / "as stated in [2]": a preposition that points at the citation is not
-# part of the claim (the seeds replay lost a right answer to the cut-off rule on "Washington in.").
-_SOURCE_REF = re.compile(r"\s+(?:as (?:stated|reported|mentioned|noted) )?(?:in|from|per|see|according to)\s*"
+# "... with Washington in [1]." / "as stated in [2]" / ", as shown in source [2]": a preposition that points
+# at the citation is not part of the claim (the seeds replay lost a right answer to the cut-off rule on
+# "Washington in."; RGB rgb068 lost "Argentina ..., as shown in source [2]" to the word "shown").
+_SOURCE_REF = re.compile(r",?\s+(?:as (?:stated|reported|mentioned|noted|shown|said|indicated) )?"
+                         r"(?:in|from|per|see|according to)\s*(?:(?:the\s+)?(?:sources?|articles?|passages?)\s*)?"
                          r"(?=[\[【]\s*(?:sources?\s*)?\d[^\]】]*[\]】]\s*[.!?]?\s*$)", re.I)
 # ", as indicated in the first source": which source says it is framing, not a claim (RGB replay: a right
 # "the Netherlands" answer failed on "first").
