@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ def test_seeds_on_the_same_story_are_not_duplicates():
     for doc_id, sig in sigs.items():
         others = {o: s for o, s in sigs.items() if o != doc_id}
         assert max(dedup.similarity(sig, s) for s in others.values()) < 0.1
-        assert dedup.find_duplicate(sig, others) is None
+        assert index(sigs).find(sig, exclude=doc_id) is None
 
 
 @pytest.mark.parametrize("doc_id", IDS)
@@ -50,7 +51,7 @@ def test_republished_copy_is_found(doc_id):
     sigs = {d: dedup.signature(t) for d, t in texts.items()}
     copy = dedup.signature(republished(texts[doc_id]))
     assert dedup.similarity(copy, sigs[doc_id]) >= dedup.THRESHOLD + 0.1
-    assert dedup.find_duplicate(copy, sigs) == doc_id
+    assert index(sigs).find(copy) == doc_id
 
 
 def test_signature_is_the_same_in_another_process():
@@ -90,7 +91,29 @@ def test_similarity_and_ties():
     assert dedup.similarity((1, 2), (1, 2, 3)) == 0.0
     sig = (1, 2, 3, 4)
     others = {"b": (1, 2, 3, 0), "a": (1, 2, 3, 9), "c": (1, 0, 0, 0)}
-    assert dedup.find_duplicate(sig, others, threshold=0.5) == "a"  # tie at 0.75: smallest id
-    assert dedup.find_duplicate(sig, {**others, "z": sig}, threshold=0.5) == "z"
-    assert dedup.find_duplicate(sig, others, threshold=0.8) is None
-    assert dedup.find_duplicate(sig, {}, threshold=0.0) is None
+    assert index(others, 4).find(sig, threshold=0.5) == "a"  # tie at 0.75: smallest id
+    assert index({**others, "z": sig}, 4).find(sig, threshold=0.5) == "z"
+    assert index({**others, "z": sig}, 4).find(sig, exclude="z", threshold=0.5) == "a"
+    assert index(others, 4).find(sig, threshold=0.8) is None
+    assert index({}, 4).find(sig, threshold=0.0) is None
+    assert index({"x": (1, 2, 3)}, 4).find(sig, threshold=0.0) is None  # another length: never a copy
+
+
+def test_signatures_find_what_similarity_ranks_first_and_put_replaces():
+    rng = random.Random(7)
+    sigs = {f"d{i:03d}": tuple(rng.randrange(4) for _ in range(16)) for i in range(300)}  # many ties
+    idx = index(sigs, 16)
+    for probe in list(sigs.values())[:40]:
+        scores = {d: dedup.similarity(probe, s) for d, s in sigs.items()}
+        best = max(scores.values())
+        assert idx.find(probe, threshold=0.3) == min(d for d, v in scores.items() if v == best)
+    idx.put("d000", tuple(9 for _ in range(16)))  # replaced, not added
+    assert idx.find(tuple(9 for _ in range(16)), threshold=1.0) == "d000"
+    assert idx.find(sigs["d000"], exclude="d000", threshold=1.0) is None
+
+
+def index(sigs: dict, width: int = dedup.NUM_PERM) -> dedup.Signatures:
+    out = dedup.Signatures(width)
+    for doc_id, sig in sigs.items():
+        out.put(doc_id, sig)
+    return out

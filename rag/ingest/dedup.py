@@ -12,7 +12,6 @@ import base64
 import functools
 import hashlib
 import re
-from typing import Mapping
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from rag.ingest.clean import normalize
 # on the same story score 0.0. 0.5 leaves room for the +-0.06 noise of a 64-value estimate.
 THRESHOLD = 0.5
 SHINGLE_WORDS = 5
+NUM_PERM = 64  # values in a signature
 _MAX_WORDS = 200_000  # longer texts are fingerprinted by their first 200,000 words
 _PRIME = (1 << 61) - 1
 _EMPTY = (1 << 32) - 1
@@ -47,7 +47,7 @@ def _shingles(text: str) -> np.ndarray:
     return np.array(sorted(hashes), dtype=np.uint64)
 
 
-def signature(text: str, num_perm: int = 64) -> tuple[int, ...]:
+def signature(text: str, num_perm: int = NUM_PERM) -> tuple[int, ...]:
     """MinHash signature of `text`: `num_perm` integers below 2^32."""
     shingles = _shingles(text)
     if shingles.size == 0:
@@ -88,13 +88,42 @@ def decode(s: str) -> tuple[int, ...]:
     return tuple(int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
 
 
-def find_duplicate(
-    sig: tuple[int, ...], others: Mapping[str, tuple[int, ...]], threshold: float = THRESHOLD
-) -> str | None:
-    """The doc id of the most similar signature at or above `threshold` (ties: smallest id)."""
-    best_id, best = None, threshold
-    for doc_id in sorted(others):
-        score = similarity(sig, others[doc_id])
-        if score > best or (score == best and best_id is None):
-            best_id, best = doc_id, score
-    return best_id
+class Signatures:
+    """The signatures of the indexed articles, compared with a new one in one vectorised step.
+
+    A loop over every signature in Python cost ~25-45 ms per ingested article at 10,000 articles (a
+    quarter of ingest time there); one array comparison costs well under a millisecond. A signature of
+    another length than `width` scores 0.0 against every kept one (`similarity`), so it is not kept."""
+
+    def __init__(self, width: int = NUM_PERM) -> None:
+        self._row: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._rows = np.zeros((0, width), dtype=np.uint32)
+
+    def put(self, doc_id: str, sig: tuple[int, ...]) -> None:
+        """Add `doc_id`'s signature, or replace the one it had."""
+        if len(sig) != self._rows.shape[1]:
+            return
+        row = self._row.get(doc_id)
+        if row is None:
+            row = len(self._ids)
+            if row == len(self._rows):  # grow by doubling: amortised constant per put
+                grown = np.zeros((max(16, 2 * row), len(sig)), dtype=np.uint32)
+                grown[:row] = self._rows[:row]
+                self._rows = grown
+            self._row[doc_id] = row
+            self._ids.append(doc_id)
+        self._rows[row] = sig
+
+    def find(self, sig: tuple[int, ...], exclude: str | None = None, threshold: float = THRESHOLD) -> str | None:
+        """The doc id (other than `exclude`) of the most similar signature at or above `threshold`
+        (ties: smallest id), as `similarity` scores it; None when there is none."""
+        if not self._ids or len(sig) != self._rows.shape[1]:
+            return None
+        scores = (self._rows[: len(self._ids)] == np.asarray(sig, dtype=np.uint32)).sum(axis=1) / len(sig)
+        if exclude in self._row:
+            scores[self._row[exclude]] = -1.0
+        best = float(scores.max())
+        if best < threshold:
+            return None
+        return min(self._ids[i] for i in np.flatnonzero(scores == best))

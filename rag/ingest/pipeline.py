@@ -72,7 +72,7 @@ class _Batch:
     """What one ingest call shares across its items."""
 
     docs: dict[str, DocRecord]
-    signatures: dict[str, tuple[int, ...]]
+    signatures: dedup.Signatures
     claimed: dict[str, str]  # doc_id -> where it came from in this batch
     by_source: dict[str, str]  # source path -> doc_id, for files already in the store
     chunk_tokens: int
@@ -101,7 +101,11 @@ def ingest(paths: Iterable[Path], store: Store, embedder: Embedder, *, chunk_tok
     sources: dict[str, list[str]] = {}
     for d, r in docs.items():
         sources.setdefault(r.source_path, []).append(d)
-    batch = _Batch(docs, {d: dedup.decode(r.minhash) for d, r in docs.items() if r.minhash}, {},
+    signatures = dedup.Signatures()
+    for d, r in docs.items():
+        if r.minhash:
+            signatures.put(d, dedup.decode(r.minhash))
+    batch = _Batch(docs, signatures, {},
                    {s: ds[0] for s, ds in sources.items() if len(ds) == 1}, chunk_tokens, chunk_overlap,
                    max_chunks, today, store.chunk_census())
     writer = BulkWriter(store, embedder, lambda r: getattr(report, r.outcome).append(r.doc.doc_id),
@@ -191,7 +195,7 @@ def _prepare(item: Item, doc_id: str, batch: _Batch, report: IngestReport) -> Re
     report.warnings += [(item.where, note) for note in raw.notes]
     date_found, date_source = (raw.date, "metadata") if raw.date else (dates.from_text(cleaned.text, batch.today), "text")
     sig = dedup.signature(cleaned.text)
-    dup = dedup.find_duplicate(sig, {d: s for d, s in batch.signatures.items() if d != doc_id})
+    dup = batch.signatures.find(sig, exclude=doc_id)
     doc = Document(doc_id, cleaned.title, cleaned.text, item.source_path, item.sha256, cleaned.publisher, date_found)
     meta = {
         "title": doc.title, "publisher": doc.publisher, "date": doc.date, "source_path": doc.source_path,
@@ -200,7 +204,7 @@ def _prepare(item: Item, doc_id: str, batch: _Batch, report: IngestReport) -> Re
         "minhash": dedup.encode(sig), "url": raw.url, "authors": json.dumps(list(raw.authors)) if raw.authors else None,
         "date_source": date_source if date_found else "none",
     }
-    batch.signatures[doc_id] = sig
+    batch.signatures.put(doc_id, sig)
     return Ready(doc, chunks, meta, "added" if old is None else "restored" if old.version == version else "updated")
 
 
