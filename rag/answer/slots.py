@@ -15,6 +15,8 @@ number ("Pixel 5a" for "Pixel 6"). Does not score support (rag.answer.support). 
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from typing import Sequence
 
@@ -220,12 +222,20 @@ def _titled(toks: Sequence[Tok]) -> list[tuple[frozenset[str], frozenset[str], f
             first -= 1
         titles = frozenset() if last is None else frozenset(toks[k].low for k in range(first, last + 1)) - _HONORIFICS
         person = frozenset(toks[k].low for k in range((lo if last is None else last + 1), hi + 1))
-        start = max([k for k in ends if k < lo], default=-1) + 1
-        end = min(k for k in ends if k >= hi)
+        at = bisect.bisect_left(ends, lo)  # the sentence around the chain: ends are sorted
+        start, end = (ends[at - 1] + 1 if at else 0), ends[bisect.bisect_left(ends, hi)]
         near = frozenset(t.low for t in toks[start:end] if t.low in _TITLES) - _HONORIFICS
         out.append((titles, person, near))
         i = hi + 1
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _titled_source(evidence: str) -> tuple[tuple[frozenset[str], frozenset[str], frozenset[str]], ...]:
+    """`_titled` of a source's text, kept for the next claim checked against it (a brief checks each of
+    its points against every article: without this, and with a scan of every sentence end per name, a
+    warm front page of the Wikinews dev corpus spent 391 of its 466 s here)."""
+    return tuple(_titled(claims.tokens(evidence)))
 
 
 def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
@@ -233,7 +243,7 @@ def title_conflict(claim: str, evidence: str, names: set[str]) -> bool:
     role in its sentence ("envoy to Port Vila, Bao Shusheng"), and the source gives the claim's title to
     other names only ("Prime Minister Serge Vohor"). A name the source mentions with no role at all keeps
     the title ("President Bush met Putin" does not refuse "President Putin")."""
-    theirs = _titled(claims.tokens(evidence))
+    theirs = _titled_source(evidence)
     for titles, person, _ in _titled(claims.tokens(claim, frozenset(names))):
         if not titles or not person & names:
             continue
