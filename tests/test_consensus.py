@@ -51,7 +51,7 @@ def test_the_reranker_lifts_the_passage_that_states_the_agreed_answer() -> None:
             _hit("match", "The match in Moscow was contested by France and Croatia.", 0.028)]
     vectors = SentenceVectors(lambda texts: None)  # never called: the sentence weight is 0
     off = [h.chunk.doc_id for h in rerank(q, None, hits, vectors, weights=replace(RerankWeights(), agreement=0.0))]
-    on = [h.chunk.doc_id for h in rerank(q, None, hits, vectors)]
+    on = [h.chunk.doc_id for h in rerank(q, None, hits, vectors, weights=replace(RerankWeights(), agreement=0.1))]
     assert off.index("match") > off.index("prize")
     assert on.index("match") < on.index("prize")
 
