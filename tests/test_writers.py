@@ -38,7 +38,10 @@ def _missing(index) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_a_bulk_ingest_and_uploads_at_random_moments_lose_no_chunk(tmp_path: Path):
-    res = run_trial(tmp_path, random.Random(), files=160, uploaders=2, uploads=3, spread_s=3.0)
+    for attempt in range(3):  # a trial whose uploads all missed the bulk's writing proves nothing: run another
+        res = run_trial(tmp_path / str(attempt), random.Random(), files=160, uploaders=2, uploads=3, spread_s=3.0)
+        if res.overlaps:
+            break
     assert res.overlaps >= 1, res  # the uploads really ran while the bulk ingest was writing
     assert res.missing_documents == 0 and res.chunks_lost == 0, res
     assert res.documents == res.files + res.uploads
