@@ -101,8 +101,9 @@ def prepare(text: str, meta: str = "") -> Prepared:
     for k, sent in enumerate(texts):
         for w in content_words(sent) | key_terms(sent):
             where.setdefault(w, set()).add(k)
-        lower |= {t.low for t in claims.tokens(sent) if t.text.islower()}
-        capital |= {t.low for t in claims.tokens(sent) if t.text[:1].isupper()}
+        toks = claims.tokens(sent)
+        lower |= {t.low for t in toks if t.text.islower()}
+        capital |= {t.low for t in toks if t.text[:1].isupper()}
     by_prefix: dict[str, list[str]] = {}
     for w in sorted(where):
         by_prefix.setdefault(w[:4], []).append(w)
@@ -276,7 +277,7 @@ def _absent_topic(claim: str, question: str, prep: Prepared) -> bool:
     alphabet") and the source writes none of them as a name: a passage about another country's court
     cannot date this one's ruling. Only for a date, count or amount, which any passage holds (its dateline):
     a name answer may come from a passage that says "the film" (rgb counterfactual replay, cf081)."""
-    if asked_slot.parse(question).kind not in ("date", "count", "amount"):
+    if _question_ask(question).kind not in ("date", "count", "amount"):
         return False
     supplied = frozenset(t for t in _question_terms(question) if not t[0].isdigit())
     repeated = {t.low for t in claims.tokens(claim, supplied) if t.name and _asked(t.low, supplied)}
@@ -290,7 +291,7 @@ def _relation_held(claim: str, question: str, prep: Prepared) -> bool:
     paraphrase of the source (requiring it next to the name lost 9 Wikinews, 6 RGB and 5 counterfactual
     right answers in the replays), while a source with neither word ("police were among the dead") does
     not say it."""
-    phrase = asked_slot.parse(question).relation
+    phrase = _question_ask(question).relation
     if not phrase:
         return True
     toks = claims.tokens(claim)
@@ -350,9 +351,15 @@ def _question_terms(question: str) -> frozenset[str]:
     return frozenset(key_terms(canonical(question)))
 
 
+@lru_cache(maxsize=64)
+def _question_ask(question: str) -> asked_slot.Ask:
+    """What the question asks (rag.answer.asked.parse): parsed once per question, not per claim and source."""
+    return asked_slot.parse(question)
+
+
 def _supplied(question: str) -> set[str]:
     """The question's content words and key terms: what an answer may repeat without claiming it."""
-    return content_words(canonical(question)) | key_terms(canonical(question))
+    return content_words(canonical(question)) | _question_terms(question)
 
 
 def claim_parts(sentence: str) -> tuple[str, ...]:
