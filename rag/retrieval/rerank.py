@@ -197,9 +197,10 @@ def features(query: str, qvec: np.ndarray | None, hits: Sequence[Hit], vectors: 
     fits = [satisfies(c, h.chunk.text, (dates or {}).get(h.chunk.doc_id)).score for h in hits]
     # a passage votes by its fused score, scaled by how much of the question's names it holds; one about
     # another year does not vote (look-alikes of another subject agree among themselves on their own answer)
-    votes = [h.score / top * (1.0 if n is None else n) * (fit >= 0) for h, n, fit in zip(hits, named, fits)]
-    agreed = (agreement(query, [h.chunk.text for h in hits], [h.chunk.doc_id for h in hits], votes)
-              if agree else [0.0] * len(hits))
+    agreed = [0.0] * len(hits)
+    if agree:
+        votes = [h.score / top * (1.0 if n is None else n) * (fit >= 0) for h, n, fit in zip(hits, named, fits)]
+        agreed = agreement(query, [h.chunk.text for h in hits], [h.chunk.doc_id for h in hits], votes)
     out = []
     for h, ss, sim, ag, n, fit in zip(hits, per_hit, best, agreed, named, fits):
         text = h.chunk.text
