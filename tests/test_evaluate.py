@@ -174,6 +174,9 @@ def test_missing_file_is_an_eval_file_error(tmp_path: Path) -> None:
     ("on January 30th, the 1st and 22nd", "on january 30 1 and 22"),
     ("the 4th-largest, 5thly", "4 largest 5thly"),
     ("Chlo\u00e9 Zhao, S\u00e3o Paulo", "chloe zhao sao paulo"),
+    ("a 39-inch figure, 39 inches", "39 inch figure 39 inch"),
+    ("a nine-month term: nine months, 3 classes", "nine month term nine month 3 class"),
+    ("two US states, 2 was", "two us states 2 was"),
 ])
 def test_normalize_answer(raw: str, normal: str) -> None:
     assert normalize_answer(raw) == normal

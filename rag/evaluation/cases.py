@@ -42,6 +42,10 @@ _QUESTION_ONLY = ("answers", "must_include", "must_not_include", "sources", "una
 _TOP_KEYS = ("defaults", "thresholds", "cases")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty|hundred|thousand|million|billion)"
+# The word after a number, singular: "39 inches" and "39-inch" (the dash is a space by then) read alike.
+_COUNTED = re.compile(rf"\b({_NUMBER}) ([a-z]{{4,}})\b")  # four letters up: not "us", "was", "has"
+_PLURAL = re.compile(r"(?:(?<=ch|sh|ss)|(?<=x))es$|(?<!s)s$")
 
 Groups = tuple[tuple[str, ...], ...]
 MAX_BYTES = 16_000_000  # a question file; tests/eval/seeds.yaml (37 cases) is 10 kB
@@ -54,7 +58,8 @@ def normalize_answer(s: str) -> str:
     Unicode punctuation (curly quotes) is dropped as well, and dashes separate words, so that
     "face-to-face" and "face to face" normalise alike, a numeral's ordinal suffix is dropped, so
     that "January 30th" states the gold "January 30", and accents are dropped, so that "Chloe Zhao"
-    states the gold "Chloé Zhao".
+    states the gold "Chloé Zhao", and the word after a number is read in the singular, so that "39 inches"
+    and "a nine-month sentence" state the gold "39-inch" and "nine months".
     """
     out = []
     for ch in unicodedata.normalize("NFKD", s.lower()):
@@ -65,7 +70,8 @@ def normalize_answer(s: str) -> str:
             out.append(" ")
         elif ch not in string.punctuation and not cat.startswith("P"):
             out.append(ch)
-    return " ".join(_ORDINAL.sub(r"\1", _ARTICLES.sub(" ", "".join(out))).split())
+    words = " ".join(_ORDINAL.sub(r"\1", _ARTICLES.sub(" ", "".join(out))).split())
+    return _COUNTED.sub(lambda m: f"{m[1]} {_PLURAL.sub('', m[2])}", words)
 
 
 @dataclass(frozen=True)
