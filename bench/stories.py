@@ -4,7 +4,7 @@ Quality (needs a workspace holding the Wikinews dev docs, or ingests them into a
 B-cubed precision, recall and F1 of `rag.retrieval.stories.assign` with the shipped constants, per
 ingest order (4 shuffles, by date, reversed; the articles renamed in that order, so ids carry no
 hint) and per batch size (all at once; one article at a time; 10 at a time), for two signals (the
-shipped title+lead vectors + names, and the store's document vectors + names); F1 by threshold
+shipped lead vectors + names, and the store's document vectors + names); F1 by threshold
 (the curve the constant was read from); and a leave-stories-out check: the threshold chosen on half
 of the gold stories' articles and scored on the other half. Time: `assign` over generated articles
 (clustered random unit vectors, names drawn per topic) at 1,000 and 10,000, from scratch,
@@ -36,7 +36,7 @@ BATCHES = {"all at once": 10**9, "one at a time": 1, "10 at a time": 10}
 
 
 def articles(workspace: Path) -> tuple[dict[str, st.Article], dict[str, st.Article], dict[str, str], dict[str, str]]:
-    """The store's articles with title+lead vectors and with document vectors, the gold, and each
+    """The store's articles with lead vectors and with document vectors, the gold, and each
     article's date (its own, else its gold story's) for the by-date order."""
     s = load_settings({"workspace": workspace}, environ={})
     desk = app.NewsDesk(s)
@@ -45,7 +45,7 @@ def articles(workspace: Path) -> tuple[dict[str, st.Article], dict[str, st.Artic
     store, docs = desk.index.store, desk.documents()
     ids = sorted(docs)
     texts, vectors = store.document_texts(ids), store.document_vectors(ids)
-    lead = dict(zip(ids, desk.index.embedder.embed([st.lead_text(docs[d].title, texts[d]) for d in ids])))
+    lead = store.document_leads({d: docs[d].version for d in ids})
     by_doc = {d: st.Article(d, vectors[d], st.name_terms(docs[d].title, texts[d]), docs[d].date,
                             docs[d].duplicate_of) for d in ids}
     by_lead = {d: st.Article(d, lead[d], a.names, a.date, a.duplicate_of) for d, a in by_doc.items()}
@@ -87,10 +87,10 @@ def quality(workspace: Path) -> None:
     os_ = orders(ids, dates)
     print(f"{len(ids)} articles, {len(set(gold[d] for d in ids if d in gold))} gold stories; threshold "
           f"{st.SIMILARITY}, names {st.NAME_WEIGHT}\nF1/stories per order: {', '.join(os_)}")
-    for sig, arts in (("title+lead + names", by_lead), ("doc vectors + names", by_doc)):
+    for sig, arts in (("lead vectors + names", by_lead), ("doc vectors + names", by_doc)):
         for label, b in BATCHES.items():
             print(_row(f"{sig}, {label}", [bcubed(ingest(arts, o, b), gold) for o in os_.values()]))
-    print("\nF1 by threshold (title+lead + names): from scratch | one at a time, mean of the 6 orders")
+    print("\nF1 by threshold (lead vectors + names): from scratch | one at a time, mean of the 6 orders")
     for t in THRESHOLDS:
         once = bcubed(ingest(by_lead, ids, 10**9, t), gold)
         one = statistics.mean(bcubed(ingest(by_lead, o, 1, t), gold).f1 for o in os_.values())

@@ -196,7 +196,7 @@ class NewsDesk:
                         chunk_overlap=s.chunk_overlap, max_bytes=self.max_bytes, prune=prune,
                         follow_links=follow_links, progress=progress)
         index.lexical(index.documents())
-        story_index.update(index.store, index.embedder.embed)  # new articles join their stories now
+        story_index.update(index.store)  # new articles join their stories now
         return report
 
     @property
@@ -282,7 +282,7 @@ class NewsDesk:
         """The stories, largest first; `since` (YYYY-MM-DD) keeps those with an article dated on or
         after it (undated stories are left out then); `publisher` those that an outlet containing it covers."""
         day = check_date(since, "since")
-        return [s for s in story_index.read(self.index.store, self.index.embedder.embed)
+        return [s for s in story_index.read(self.index.store)
                 if (day is None or (s.last is not None and s.last >= day)) and covered_by(publisher, s.outlets)]
 
     def _in_story(self, ids: list[str] | None, story: str | None) -> tuple[list[str] | None, str | None]:
@@ -297,7 +297,7 @@ class NewsDesk:
 
     def story(self, story_id: str) -> Story:
         """One story by id, else an error naming the nearest ids."""
-        every = {s.story_id: s for s in story_index.read(self.index.store, self.index.embedder.embed)}
+        every = {s.story_id: s for s in story_index.read(self.index.store)}
         key = (story_id or "").strip()
         found = every.get(key) or every.get(story_index.resolve(self.index.documents(), key))  # an id a merge retired
         if found is None:

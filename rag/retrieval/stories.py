@@ -5,8 +5,8 @@ Grouping is average-linkage clustering kept up to date: each new article opens a
 (a near-duplicate joins its original's), then the closest pair of stories of which one is new or
 grew is merged while that pair is at least SIMILARITY alike on average over its article pairs (so
 an article joins the story it is closest to on average, and two stories that a new article bridges
-become one). Similarity is a mix of two cosines: the articles' title+lead embeddings (LEAD_CHARS of
-text, one embedding per article, kept in the registry) and their names (capitalised names and
+become one). Similarity is a mix of two cosines: the articles' lead vectors (what their opening
+says: the first two chunks' embeddings, rag.backends.chroma, written with the article) and their names (capitalised names and
 acronyms, weighted by rarity, `idf`). Stories are kept as sums of their members' vectors and names,
 so a story-to-story average is one dot product; a new article costs one pass over the stories, not
 a regrouping. An article never leaves its story except when the whole story merges into another;
@@ -18,7 +18,9 @@ Measured on wikinews-dev (101 articles, 45 gold stories; bench/stories.py, B-cub
 rule (attach to the best story, never merge; document vectors + names) 0.873 in id order, 0.867-0.895
 over ingest orders; with the merge step, title+lead vectors + names: 0.908 from scratch in any order
 (0.897-0.908 for thresholds 0.20-0.2375), 0.889-0.916 adding articles one at a time in 6 orders
-(mean 0.902). Document vectors instead of lead vectors: 0.885-0.891 at best. Does not read the store
+(mean 0.902). Document vectors instead of lead vectors: 0.885-0.891 at best. Those lead vectors were a
+title+600-character embedding of their own; the first two chunks' vectors that replaced them (no
+embedding at grouping time) score 0.905 from scratch, 0.894 one at a time. Does not read the store
 or persist anything (see rag.retrieval.story_index).
 """
 from __future__ import annotations
@@ -40,7 +42,6 @@ from rag.text.words import CALENDAR, key_terms
 SIMILARITY = 0.225
 NAME_WEIGHT = 0.5  # share of the names' cosine in the similarity; 0.4 scores 0.900-0.901 at 0.225-0.25 (0.5: 0.908)
 BLOCK = 256  # stories whose first nearest are found by one matrix product
-LEAD_CHARS = 600  # text embedded with the title: the opening paragraphs, which say what the event is
 DATE_WINDOW_DAYS = 30  # a guard, not a tuned value: the same kind of event a month apart is another story
 LABEL_WORDS = 10
 
@@ -59,11 +60,6 @@ class Article:
 def name_terms(title: str, text: str) -> frozenset[str]:
     """The article's names and acronyms, lower-cased (numbers and month or day names left out)."""
     return frozenset(t for t in key_terms(f"{title}\n{text}") if not t[0].isdigit() and t not in CALENDAR)
-
-
-def lead_text(title: str, text: str) -> str:
-    """What the grouping embeds of an article: its title and the opening of its text."""
-    return f"{title}\n{text[:LEAD_CHARS]}"
 
 
 def _day(iso: str | None) -> int | None:

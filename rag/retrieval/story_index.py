@@ -1,23 +1,19 @@
 """The stories of a store: group the articles that have no story yet and write their assignment to
-the document registry (`story`; the `names` and the title+lead vector, `lead`, that grouping weighs,
-so the next run reads no text and embeds nothing twice); read the stories back with label, outlets
-and date span; find a story by an id that a merge retired.
+the document registry (`story`, and the `names` that grouping weighs, so the next run reads no text;
+the lead vector it weighs as well is written with the article, rag.backends.chroma); read the stories
+back with label, outlets and date span; find a story by an id that a merge retired. Embeds nothing.
 
 A workspace written before stories existed has no `story` field: its articles are grouped on the
-first call, like new ones. One written before lead vectors gets them on the next grouping (one
-embedding per article, once). A merge rewrites the `story` field of the absorbed story's articles;
-its old id is its first article's id, so `resolve` still finds the story. Removing an article leaves
+first call, like new ones; one written before lead vectors has them made from its stored chunk
+vectors. A merge rewrites the `story` field of the absorbed story's articles; its old id is its
+first article's id, so `resolve` still finds the story. Removing an article leaves
 its story's id as it was (the id is a name, not a pointer). Does not decide what joins what (see
 rag.retrieval.stories) or validate user input (see rag.desk).
 """
 from __future__ import annotations
 
-import base64
 import logging
 import threading
-from typing import Callable, Sequence
-
-import numpy as np
 
 from rag.backends.chroma import Store
 from rag.core.types import DocRecord, Story
@@ -25,10 +21,9 @@ from rag.retrieval import stories
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()  # one grouping at a time in this process
-Embed = Callable[[Sequence[str]], np.ndarray]
 
 
-def update(store: Store, embed: Embed) -> dict[str, str]:
+def update(store: Store) -> dict[str, str]:
     """Group every article without a story; returns the new assignments (doc id -> story id), the
     articles of stories merged into another included."""
     with _lock:
@@ -36,20 +31,14 @@ def update(store: Store, embed: Embed) -> dict[str, str]:
         todo = [d for d, r in sorted(docs.items()) if not r.story]
         if not todo:
             return {}
-        leads = {d: _unpack(x) for d, x in store.document_field(list(docs), "lead").items()}
+        leads = store.document_leads({d: r.version for d, r in docs.items()})
         unnamed = [d for d, r in docs.items() if not r.names]
-        missing = [d for d in docs if d not in leads]
-        texts = store.document_texts(sorted(set(unnamed) | set(missing)))
-        if missing:
-            vectors = embed([stories.lead_text(docs[d].title, texts.get(d, "")) for d in missing])
-            leads.update(zip(missing, vectors))
+        texts = store.document_texts(sorted(unnamed))
         articles = {d: stories.Article(d, leads[d], _names(r, texts), r.date, r.duplicate_of)
                     for d, r in docs.items()}
         existing = [(articles[d], r.story) for d, r in docs.items() if r.story]
         new = stories.assign(existing, [articles[d] for d in todo])
         fields = {d: {"names": " ".join(sorted(articles[d].names))} for d in unnamed}
-        for d in missing:
-            fields.setdefault(d, {})["lead"] = _pack(leads[d])
         for d, sid in new.items():
             fields.setdefault(d, {})["story"] = sid
         store.set_stories(fields)
@@ -61,18 +50,9 @@ def _names(r: DocRecord, texts: dict[str, str]) -> frozenset[str]:
     return frozenset(r.names.split()) if r.names else stories.name_terms(r.title, texts.get(r.doc_id, ""))
 
 
-def _pack(v: np.ndarray) -> str:
-    return base64.b64encode(np.asarray(v, dtype=np.float16).tobytes()).decode("ascii")
-
-
-def _unpack(s: str) -> np.ndarray:
-    v = np.frombuffer(base64.b64decode(s), dtype=np.float16).astype(np.float32)
-    return v / (np.linalg.norm(v) or 1.0)
-
-
-def read(store: Store, embed: Embed) -> list[Story]:
+def read(store: Store) -> list[Story]:
     """Every story, after grouping any article that has none yet."""
-    update(store, embed)
+    update(store)
     docs = store.documents()
     return stories.summarize(docs, store.document_vectors(list(docs)))
 
