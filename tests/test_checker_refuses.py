@@ -210,3 +210,16 @@ def test_a_date_of_another_numbered_model_is_not_the_asked_model_s():
     supplied = frozenset({"orca", "7"})
     assert not longer_name("The Orca 7 went on sale in May.", "The Orca line went on sale in May.", supplied)
     assert not longer_name("The Orca 7 went on sale in May.", "Orca 6 and Orca 7 went on sale in May.", supplied)
+
+
+def test_a_superlative_the_question_asks_for_needs_a_source_that_says_it():
+    q = "Which city is now the busiest container port on the Baltic coast?"
+    plain = "Gdansk, a long-standing container port on the Baltic coast, expanded its quay last year."
+    assert not _ok("Gdansk is now the busiest container port on the Baltic coast.", plain, q)
+    stated = "Gdansk overtook Hamburg's feeder trade and is now the Baltic coast's busiest container port."
+    assert _ok("Gdansk is now the busiest container port on the Baltic coast.", stated, q)
+    # a word in -est that is no superlative asks for nothing
+    rate = asked.parse("Which bank set the interest rate for the quarter?")
+    assert rate.kind == "thing"
+    assert _ok("Nordbank set the interest rate for the quarter.", "Nordbank set the interest rate for the quarter "
+               "at 4 percent.", "Which bank set the interest rate for the quarter?")

@@ -5,19 +5,33 @@
 "fell"), or the source restricts with "only" what the claim extends. `hedge_dropped`: the source
 only expects, alleges or hopes a deed or an amount the claim states flatly. `ordinal_dropped`: the
 source's "second-largest" became "largest". `outcome_unstated`: the claim says a new name won what the
-question asks about, and the source states no outcome at all (a list of nominees, a poll). Does not
-score support (rag.answer.support); standard library only.
+question asks about, and the source states no outcome at all (a list of nominees, a poll).
+`superlative_unstated`: the question asks for the largest, richest, best ... and the claim gives a new
+name that superlative while the source says it of nothing. Does not score support (rag.answer.support);
+standard library only.
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from rag.answer import claims
 from rag.answer.claims import Tok
-from rag.text.lexicon import ANTONYMS, HEDGES, NEGATION_PHRASES, NEGATIONS, ORDINALS, OUTCOME, SCOPE_ENDS, WON
+from rag.text.lexicon import (
+    ANTONYMS,
+    HEDGES,
+    NEGATION_PHRASES,
+    NEGATIONS,
+    NOT_SUPERLATIVE,
+    ORDINALS,
+    OUTCOME,
+    SCOPE_ENDS,
+    WON,
+)
 from rag.text.words import STOPWORDS
 
 _NEG_WINDOW = 8  # a negation covers at most this many tokens: longer scopes reached into the next fact
+_SUPERLATIVE = re.compile(r"\b(?:the|its|their|[a-z]+'s)\s+(best|worst|[a-z]{2,}est)\b")  # "the world's largest"
 _COMPARATIVES = frozenset("later earlier longer shorter more less fewer than sooner".split())  # "no later than"
 
 
@@ -137,3 +151,15 @@ def outcome_unstated(claim: str, question: str, source: str, new_names: bool) ->
     not say who won ("Vote! Onward (2020)" does not support "Onward won the Oscar")."""
     return new_names and bool(WON.search(question)) and bool(WON.search(claim)) \
         and not OUTCOME.search(source)
+
+
+def superlative_unstated(claim: str, question: str, source: str, new_names: bool) -> bool:
+    """The question asks for "the largest recipient", "the world's richest person"; the claim gives a new
+    name (`new_names`) that superlative, and the source has the word (in any form or near-synonym) nowhere:
+    "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one."""
+    if not new_names:
+        return False
+    wanted = {w for w in _SUPERLATIVE.findall(question.lower()) if w not in NOT_SUPERLATIVE}
+    said = {t.low for t in claims.tokens(claim)} & wanted
+    source_words = {t.low for t in claims.tokens(source)}
+    return any(not any(claims.same_word(w, s) for s in source_words) for w in said)

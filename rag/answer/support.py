@@ -241,7 +241,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.title_conflict(claim, prep.whole, names) \
             or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
-            or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
+            or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)) \
+            or polarity.superlative_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
         score = 0.0
     return Assessment(score, quote, offset)
 

@@ -34,6 +34,11 @@ OUTCOME = re.compile(
     r"collect(?:s|ed)|earn(?:s|ed)|accept(?:s|ed|ing)?|scoop(?:s|ed)|bag(?:s|ged)|crown(?:s|ed)?|elected|"
     r"secur(?:es|ed)|grabb(?:ed)?|nabb(?:ed)?|swept|sweeps|top(?:s|ped)|gold|first\s+place|"
     r"(?:went|goes|go)\s+to|t(?:ook|akes?|aken)\s+(?:home|the)|picked\s+up)\b", re.I)
+# Words ending in -est after "the" that are not superlatives ("the interest", "the protest"); "latest" is
+# recency, which rag.retrieval.timeframe handles.
+NOT_SUPERLATIVE = frozenset("interest protest contest forest request test west rest guest quest conquest inquest "
+                            "harvest priest arrest chest crest nest manifest digest behest unrest latest honest "
+                            "modest earnest".split())
 # A question or claim about who won: the verb or the winner, not "the winning goal".
 WON = re.compile(r"\b(?:won|wins?|winners?|awarded|triumphed|victorious)\b", re.I)
 # Light verbs carry little of a claim by themselves ("made public" = "released"; "came from Reuters"):
