@@ -1,14 +1,11 @@
-"""Embed and write prepared articles in groups on two worker threads, one embedding a group while the
-other writes the one before it, so that reading and cleaning the next articles, embedding and
-writing all overlap (onnxruntime and Chroma release the GIL).
+"""Embed and write prepared articles in groups on a worker thread, so that reading and cleaning the
+next articles overlaps with embedding and writing these (onnxruntime and Chroma release the GIL).
 
 A group closes at GROUP_TOKENS chunk tokens (or at the end): one embedder call over all its chunks
 (the embedder sorts them by length, so there is less padding than one article at a time) and one
 bulk write (`Store.put_documents`, still crash-safe per document). A group the store cannot take is
 reported as failed, article by article; any other error stops the ingest and is raised in the
-caller's thread. At most two groups wait to be embedded and one to be written, so memory stays
-bounded whatever the input's size. Writing in its own thread: 989 articles into a store of 1,994
-spent 22 of 220 s in `put_documents`, during which nothing was embedded.
+caller's thread. At most two groups wait, so memory stays bounded whatever the input's size.
 
 Does not decide what is written or whether an article is unchanged (rag.ingest.pipeline).
 """
@@ -18,8 +15,6 @@ import queue
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
-
-import numpy as np
 
 from rag.backends.chroma import Store
 from rag.backends.embed import Embedder
@@ -50,13 +45,10 @@ class BulkWriter:
         self._store, self._embedder, self._done, self._failed = store, embedder, done, failed
         self._limit, self._group, self._tokens = group_tokens, [], 0
         self._queue: queue.Queue[list[Ready] | None] = queue.Queue(maxsize=2)
-        self._embedded: queue.Queue[tuple[list[Ready], np.ndarray] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._stop = False
-        self._threads = [threading.Thread(target=self._embed_groups, name="ingest-embed", daemon=True),
-                         threading.Thread(target=self._write_groups, name="ingest-write", daemon=True)]
-        for t in self._threads:
-            t.start()
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
 
     def put(self, ready: Ready) -> None:
         self._group.append(ready)
@@ -82,8 +74,7 @@ class BulkWriter:
 
     def _finish(self) -> None:
         self._queue.put(None)
-        for t in self._threads:
-            t.join()
+        self._thread.join()
         self._check()
 
     def _check(self) -> None:
@@ -91,26 +82,16 @@ class BulkWriter:
             error, self._error = self._error, None
             raise error
 
-    def _embed_groups(self) -> None:
+    def _run(self) -> None:
         while (group := self._queue.get()) is not None:
-            self._guarded(lambda: self._embedded.put(
-                (group, self._embedder.embed([f"{c.title}\n{c.text}" for r in group for c in r.chunks]))))
-        self._embedded.put(None)
+            if self._error is None and not self._stop:
+                try:
+                    self._write(group)
+                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                    self._error = e
 
-    def _write_groups(self) -> None:
-        while (item := self._embedded.get()) is not None:
-            self._guarded(lambda: self._write(*item))
-
-    def _guarded(self, step: Callable[[], None]) -> None:
-        """Run a step unless the ingest stopped or failed; an error is kept for the caller's thread (each
-        thread goes on draining its queue, so neither blocks the other)."""
-        if self._error is None and not self._stop:
-            try:
-                step()
-            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                self._error = self._error or e
-
-    def _write(self, group: list[Ready], vectors: np.ndarray) -> None:
+    def _write(self, group: list[Ready]) -> None:
+        vectors = self._embedder.embed([f"{c.title}\n{c.text}" for r in group for c in r.chunks])
         items, i = [], 0
         for r in group:
             items.append((r.doc, r.chunks, vectors[i : i + len(r.chunks)], r.meta))
