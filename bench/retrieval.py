@@ -20,7 +20,7 @@ from rag import desk as app
 from rag.backends.chroma import _chunk_meta  # the store's own layout for chunk records
 from rag.core.types import Chunk
 from rag.ingest import dedup
-from rag.retrieval.retrieve import CANDIDATES, retrieve
+from rag.retrieval.retrieve import CANDIDATES, Weights, retrieve
 
 CHUNKS_PER_DOC = 10
 BATCH = 5000
@@ -66,12 +66,12 @@ def top_ids(index: Any, query: str, k: int) -> list[str]:
     return [h.chunk.chunk_id for h in retrieve(index, query, k)]
 
 
-def measure(index: Any, queries: list[str], k: int) -> dict[str, float]:
+def measure(index: Any, queries: list[str], k: int, weights: Weights = Weights()) -> dict[str, float]:
     """End-to-end `retrieve` timings, then each part timed on its own."""
     total, registry, embed, dense, bm25 = [], [], [], [], []
     for q in queries:
         t0 = time.perf_counter()
-        retrieve(index, q, k)
+        retrieve(index, q, k, weights=weights)
         total.append((time.perf_counter() - t0) * 1000)
     for q in queries:
         t0 = time.perf_counter()

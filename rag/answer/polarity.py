@@ -159,7 +159,7 @@ def superlative_unstated(claim: str, question: str, source: str, new_names: bool
     "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one."""
     if not new_names:
         return False
-    wanted = {w for w in _SUPERLATIVE.findall(question.lower()) if w not in NOT_SUPERLATIVE}
+    wanted = {w for w in _SUPERLATIVE.findall(question.lower().replace("\u2019", "'")) if w not in NOT_SUPERLATIVE}
     said = {t.low for t in claims.tokens(claim)} & wanted
     source_words = {t.low for t in claims.tokens(source)}
     return any(not any(claims.same_word(w, s) for s in source_words) for w in said)

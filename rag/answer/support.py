@@ -228,6 +228,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
     if not clause and polarity.hedge_dropped(claim, evidence):  # a clause's hedge may sit in its sentence
         score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
+    new_names = any(not _asked(n, asked) for n in names)
     if question and _twin(question, claim, evidence):
         score = 0.0
     if question and (_absent_subject(claim, question, prep) or _absent_topic(claim, question, prep)):
@@ -241,8 +242,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.title_conflict(claim, prep.whole, names) \
             or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
-            or polarity.outcome_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)) \
-            or polarity.superlative_unstated(claim, question, prep.whole, any(not _asked(n, asked) for n in names)):
+            or polarity.outcome_unstated(claim, question, prep.whole, new_names) \
+            or polarity.superlative_unstated(claim, question, prep.whole, new_names):
         score = 0.0
     return Assessment(score, quote, offset)
 

@@ -6,8 +6,8 @@ Grouping is average-linkage clustering kept up to date: each new article opens a
 grew is merged while that pair is at least SIMILARITY alike on average over its article pairs (so
 an article joins the story it is closest to on average, and two stories that a new article bridges
 become one). Similarity is a mix of two cosines: the articles' lead vectors (what their opening
-says: the first two chunks' embeddings, rag.backends.chroma, written with the article) and their names (capitalised names and
-acronyms, weighted by rarity, `idf`). Stories are kept as sums of their members' vectors and names,
+says: the first two chunks' embeddings, rag.backends.chroma, written with the article) and their
+names (capitalised names and acronyms, weighted by rarity, `idf`). Stories are kept as sums of their members' vectors and names,
 so a story-to-story average is one dot product; a new article costs one pass over the stories, not
 a regrouping. An article never leaves its story except when the whole story merges into another;
 the survivor keeps its id (an id issued before wins over a new one, then the larger story), and the
