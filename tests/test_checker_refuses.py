@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rag.answer import asked
 from rag.answer.cite import SUPPORT_THRESHOLD, verify
+from rag.answer.polarity import superlative_unstated
 from rag.answer.support import assess
 from rag.core.types import Source
 
@@ -219,7 +220,5 @@ def test_a_superlative_the_question_asks_for_needs_a_source_that_says_it():
     stated = "Gdansk overtook Hamburg's feeder trade and is now the Baltic coast's busiest container port."
     assert _ok("Gdansk is now the busiest container port on the Baltic coast.", stated, q)
     # a word in -est that is no superlative asks for nothing
-    rate = asked.parse("Which bank set the interest rate for the quarter?")
-    assert rate.kind == "thing"
-    assert _ok("Nordbank set the interest rate for the quarter.", "Nordbank set the interest rate for the quarter "
-               "at 4 percent.", "Which bank set the interest rate for the quarter?")
+    assert not superlative_unstated("Nordbank set the interest rate.", "Which bank set the interest rate?",
+                                    "Nordbank set the rate at 4 percent.", True)
