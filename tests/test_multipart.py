@@ -58,6 +58,12 @@ def test_single_part_questions_are_left_whole(question):
     assert multipart.split(question) == (question,) or len(set(multipart.split(question))) == 1
 
 
+def test_a_question_of_several_parts_reads_more_chunks():
+    assert multipart.depth("Who won the vote?", 4) == 4
+    assert multipart.depth("Who won the vote and who lost it?", 4) == 6
+    assert multipart.depth("Who chaired the panel, which firm paid for it, and when did it report?", 5) == 11
+
+
 def test_a_part_is_answered_only_by_a_sentence_about_it():
     parts = multipart.split("When was Arafat flown to a hospital in France, and on what day of the week did he die?")
     flown = "Arafat was flown to a French hospital on October 29."

@@ -91,7 +91,7 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
         ms = (time.perf_counter() - t0) * 1000
         yield Done(Answer(question, period_empty(a, sc), True, notice=_join(notes), timings=Timings(ms, 0.0, ms)))
         return
-    hits = scoping.retrieve_in(a.index, standalone, k or s.k, sc, docs)
+    hits = scoping.retrieve_in(a.index, standalone, k or multipart.depth(standalone, s.k), sc, docs)
     retrieve_ms = (time.perf_counter() - t0) * 1000
     known = [h.similarity for h in hits if h.similarity is not None]
     if hits and not known:  # seen once in 85 eval questions, not reproduced in 200 retries of that question
