@@ -6,9 +6,8 @@
 only expects, alleges or hopes a deed or an amount the claim states flatly. `ordinal_dropped`: the
 source's "second-largest" became "largest". `outcome_unstated`: the claim says a new name won what the
 question asks about, and the source states no outcome at all (a list of nominees, a poll).
-`superlative_unstated`: the question asks for the largest, richest, best ... and the claim gives a new
-name that superlative while the source says it of nothing. Does not score support (rag.answer.support);
-standard library only.
+`claimed_superlatives`: the largest, richest, best ... the question asks for and the claim repeats (support
+then needs a source that says it). Does not score support (rag.answer.support); standard library only.
 """
 from __future__ import annotations
 
@@ -153,13 +152,9 @@ def outcome_unstated(claim: str, question: str, source: str, new_names: bool) ->
         and not OUTCOME.search(source)
 
 
-def superlative_unstated(claim: str, question: str, source: str, new_names: bool) -> bool:
-    """The question asks for "the largest recipient", "the world's richest person"; the claim gives a new
-    name (`new_names`) that superlative, and the source has the word (in any form or near-synonym) nowhere:
-    "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one."""
-    if not new_names:
-        return False
+def claimed_superlatives(claim: str, question: str) -> frozenset[str]:
+    """The superlatives the question asks for ("the largest recipient", "the world's richest person") that
+    the claim repeats: a claim giving a new name one of them needs a source that says it (rag.answer.support;
+    "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one)."""
     wanted = {w for w in _SUPERLATIVE.findall(question.lower().replace("\u2019", "'")) if w not in NOT_SUPERLATIVE}
-    said = {t.low for t in claims.tokens(claim)} & wanted
-    source_words = {t.low for t in claims.tokens(source)}
-    return any(not any(claims.same_word(w, s) for s in source_words) for w in said)
+    return frozenset({t.low for t in claims.tokens(claim)} & wanted) if wanted else frozenset()

@@ -229,6 +229,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
         score = min(score, KEY_TERM_CAP)
     frozen = frozenset(names)
     new_names = any(not _asked(n, asked) for n in names)
+    superlatives = polarity.claimed_superlatives(claim, question) if new_names else frozenset()  # need a source
     if question and _twin(question, claim, evidence):
         score = 0.0
     if question and (_absent_subject(claim, question, prep) or _absent_topic(claim, question, prep)):
@@ -243,7 +244,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
             or polarity.outcome_unstated(claim, question, prep.whole, new_names) \
-            or polarity.superlative_unstated(claim, question, prep.whole, new_names):
+            or not all(_found(w, False, prep) for w in superlatives):
         score = 0.0
     return Assessment(score, quote, offset)
 
