@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -11,7 +12,9 @@ import pytest
 from bench.servers import free_port
 from rag import desk as app
 from rag.core.config import PROJECT_ROOT, Settings, load_settings
+from rag.core.errors import Stopped
 from rag.core.prompts import Prompts
+from rag.core.types import Usage
 from rag.ingest.pipeline import ingest
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -27,6 +30,29 @@ def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_MODEL", TINY)
     monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "no-rag.toml"))
     monkeypatch.chdir(tmp_path)
+
+@dataclass
+class Scripted:
+    """A ChatModel that replies with the next scripted text, a word at a time, and keeps what it was asked."""
+
+    replies: list[str]
+    name: str = "scripted"
+    n_ctx: int = 4096
+    calls: list[list[dict]] = field(default_factory=list)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages: list[dict], max_tokens: int, temperature: float,
+               timeout_s: float) -> Iterator[str | Usage]:
+        self.calls.append(messages)
+        reply = self.replies.pop(0)
+        if reply == "STOP":
+            raise Stopped("stopped")
+        words = reply.split(" ")
+        for i, w in enumerate(words):
+            yield w if i == 0 else " " + w
+        yield Usage(100, len(words))
 
 def tiny_settings(workspace: Path, **changes: object) -> Settings:
     # one thread: llama.cpp spin-waits, so two threads on two busy cores run far slower than one

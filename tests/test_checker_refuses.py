@@ -221,3 +221,15 @@ def test_a_superlative_the_question_asks_for_needs_a_source_that_says_it():
     assert _ok("Gdansk is now the busiest container port on the Baltic coast.", stated, q)
     # a word in -est that is no superlative asks for nothing
     assert claimed_superlatives("Nordbank set the interest rate.", "Which bank set the interest rate?") == frozenset()
+
+
+def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
+    # "Onward (2020)" answers "What movie won ...?": it says Onward won, which a poll of nominees does not
+    q = "Which documentary won the Golden Reel for best feature in 2022?"
+    poll = "Poll: Golden Reel 2022 - best feature · Vote! Deep Water (2021) · Vote! Salt Roads (2021)"
+    assert not _ok("Deep Water (2021).", poll, q)
+    assert _ok("Deep Water (2021).", "Deep Water (2021) won the Golden Reel for best feature in 2022.", q)
+    sq = "Which city is now the busiest container port on the Baltic coast?"
+    assert not _ok("Gdansk.", "Gdansk, a long-standing container port on the Baltic coast, expanded.", sq)
+    assert claimed_superlatives("Gdansk.", sq) == frozenset({"busiest"})
+    assert claimed_superlatives("The port of Gdansk.", sq) == frozenset()  # not only a name: its own words

@@ -17,10 +17,9 @@ from rag.answer.ask import Done, Token, ask, ask_stream
 from rag.answer.assistant import Assistant
 from rag.backends.llm import Interruptible
 from rag.core.config import PROJECT_ROOT
-from rag.core.errors import Stopped
 from rag.core.prompts import Prompts
 from rag.core.types import Answer, Citation, Sentence, Source, Timings, Usage
-from tests.conftest import tiny_settings
+from tests.conftest import Scripted, tiny_settings
 
 
 @pytest.mark.parametrize("question, parts", [
@@ -80,30 +79,6 @@ SOURCES = (
            ("d2:0",), publisher="Reuters"),
 )
 QUESTION = "How much is the Kmart-Sears deal said to be worth? Do Reuters and CNN give the same figure?"
-
-
-@dataclass
-class Scripted:
-    """A ChatModel that replies with the next scripted text, a word at a time, and keeps what it was asked."""
-
-    replies: list[str]
-    name: str = "scripted"
-    n_ctx: int = 4096
-    calls: list[list[dict]] = field(default_factory=list)
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream(self, messages: list[dict], max_tokens: int, temperature: float,
-               timeout_s: float) -> Iterator[str | Usage]:
-        self.calls.append(messages)
-        reply = self.replies.pop(0)
-        if reply == "STOP":
-            raise Stopped("stopped")
-        words = reply.split(" ")
-        for i, w in enumerate(words):
-            yield w if i == 0 else " " + w
-        yield Usage(100, len(words))
 
 
 def _assistant(llm: Scripted) -> Assistant:

@@ -2,7 +2,8 @@
 
 The one code path behind `rag ask`, the chat and `rag eval`. The system, not the model, decides to
 abstain: when retrieval finds nothing relevant enough, when the model says the sources do not
-answer, or when most of its sentences are not supported by the sources they cite. The stream
+answer, or when most of its sentences are not supported by the sources they cite (a refused answer is
+first read again once, without the sources it cited: rag.answer.reread). The stream
 says what the answer will be drawn from (`Evidence`) before the model's first token; a generation
 the user stopped ends with the part written so far, verified as far as it goes (`Answer.stopped`).
 """
@@ -13,9 +14,9 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Iterator, Mapping, Sequence
+from typing import Generator, Iterator, Mapping, Sequence
 
-from rag.answer import cite, multipart, second
+from rag.answer import cite, multipart, reread, second
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
@@ -128,7 +129,12 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if stats.truncated == "stopped":
         yield Done(partial(standalone, "".join(parts), hits, sources, notice, timings))
         return
-    answer = decide(a, standalone, "".join(parts), hits, sources, notice, timings)
+    raw = "".join(parts)
+    answer = decide(a, standalone, raw, hits, sources, notice, timings)
+    refused = answer.abstained and raw.strip() and not NOT_IN_SOURCES.search(raw)  # by the checker
+    if s.reread and refused and stats.truncated is None:
+        answer = yield from again(a, standalone, answer, max_tokens,
+                                  s.temperature if temperature is None else temperature, t0)
     if s.answer_parts and stats.truncated != "timeout":  # a part the answer left out is asked on its own
         answer = yield from multipart.complete(a, standalone, answer, max_tokens,
                                                s.temperature if temperature is None else temperature, t0, Token)
@@ -215,14 +221,34 @@ def _join(notes: Sequence[str | None]) -> str | None:
 
 
 def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source],
-           notice: str | None, timings: Timings) -> Answer:
-    """Verify the model's answer and keep it, or abstain when it is not grounded."""
+           notice: str | None, timings: Timings, judge: second.Judge | None = None) -> Answer:
+    """Verify the model's answer and keep it, or abstain when it is not grounded. `judge` settles the
+    borderline sentences (default: the model's second opinion when that setting is on)."""
     if NOT_IN_SOURCES.search(raw) or not raw.strip():
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
-    v = cite.verify(raw, sources, question, second.judge_for(a))
+    v = cite.verify(raw, sources, question, judge or second.judge_for(a))
     if v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:  # no supported sentence fills the asked slot
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
+
+
+def again(a: Assistant, question: str, first: Answer, max_tokens: int, temperature: float, t0: float
+          ) -> Generator[Token, None, Answer]:
+    """Read again after the checker refused `first` (rag.answer.reread), streaming the new text; the second
+    answer when it verifies under the stricter judge, else `first`; either with both texts and both costs."""
+    v = cite.verify(first.raw, first.sources, question)
+    got = yield from reread.ask_again(a, question, v, first.sources, max_tokens, temperature, Token)
+    if got is None:
+        return first
+    t = first.timings
+    timings = replace(t, total_ms=(time.perf_counter() - t0) * 1000,
+                      prompt_tokens=t.prompt_tokens + got.usage.prompt_tokens,
+                      completion_tokens=t.completion_tokens + got.usage.completion_tokens)
+    raw = f"{first.raw}\n\n{got.text}"
+    if got.usage.truncated == "stopped":
+        return replace(first, timings=timings, raw=raw, stopped=True)
+    later = decide(a, question, got.text, first.hits, first.sources, first.notice, timings, reread.STRICT)
+    return replace(first if later.abstained else later, timings=timings, raw=raw)
 
 
 def partial(question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source], notice: str | None,

@@ -32,8 +32,7 @@ from typing import Callable, Generator, Sequence, TypeVar
 
 from rag.answer import asked, cite, claims, second
 from rag.answer.assistant import Assistant
-from rag.backends.llm import SAFETY_MARGIN, count_messages
-from rag.core.errors import Stopped
+from rag.backends.llm import SAFETY_MARGIN, count_messages, relay
 from rag.core.types import Answer, Citation, Sentence, Source, Timings, Usage
 from rag.retrieval.context import render
 from rag.text.lexicon import FRAMING, LIGHT_VERBS, canonical
@@ -192,18 +191,8 @@ def ask_part(a: Assistant, question: str, part: str, sources: Sequence[Source], 
     room = min(max_tokens, PART_TOKENS, a.llm.n_ctx - prompt - SAFETY_MARGIN)
     if room < MIN_PART_TOKENS:
         return Reply(part, "", Usage(), 0, None)
-    pieces: list[str] = []
-    usage = Usage()
-    try:
-        for piece in a.llm.stream(messages, room, temperature, a.settings.gen_timeout_s):
-            if isinstance(piece, Usage):
-                usage = piece
-                continue
-            pieces.append(piece)
-            yield token(piece)
-    except Stopped:  # stopped between the two generations
-        usage = Usage(0, len(pieces), "stopped")
-    raw = "".join(pieces)
+    got = yield from relay(a.llm, messages, room, temperature, a.settings.gen_timeout_s, token)
+    raw, usage = got.text, got.usage
     judge = None if usage.truncated == "stopped" else second.judge_for(a)  # a stopped ask asks nothing more
     checked = cite.verify(raw, sources, part, judge) if raw.strip() else None
     return Reply(part, raw, usage, usage.prompt_tokens or prompt, checked)

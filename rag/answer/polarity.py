@@ -144,17 +144,28 @@ def ordinal_dropped(claim: str, evidence: str) -> bool:
     return False
 
 
+def bare(claim: str) -> bool:
+    """The claim is only a name or figure ("Onward (2020)", "Toy Story 4"): every word capitalised or a
+    number. As an answer it says what the question asks of it, so the question's own words (won, the
+    largest) are its claim too."""
+    words = [t.text for t in claims.tokens(claim) if not t.punct]
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
 def outcome_unstated(claim: str, question: str, source: str, new_names: bool) -> bool:
     """The question asks who or what won ("What film won the prize?"), the claim gives a new name (`new_names`)
-    with a word of winning, and the source states no outcome anywhere: a list of nominees or a poll does
-    not say who won ("Vote! Onward (2020)" does not support "Onward won the Oscar")."""
-    return new_names and bool(WON.search(question)) and bool(WON.search(claim)) \
+    with a word of winning, or is only that name, and the source states no outcome anywhere: a list of
+    nominees or a poll does not say who won ("Vote! Onward (2020)" supports neither "Onward won the Oscar"
+    nor the bare "Onward (2020)")."""
+    return new_names and bool(WON.search(question)) and bool(WON.search(claim) or bare(claim)) \
         and not OUTCOME.search(source)
 
 
 def claimed_superlatives(claim: str, question: str) -> frozenset[str]:
     """The superlatives the question asks for ("the largest recipient", "the world's richest person") that
-    the claim repeats: a claim giving a new name one of them needs a source that says it (rag.answer.support;
+    the claim repeats (all of them when it is `bare`): a claim giving a new name one of them needs a source that says it (rag.answer.support;
     "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one)."""
     wanted = {w for w in _SUPERLATIVE.findall(question.lower().replace("\u2019", "'")) if w not in NOT_SUPERLATIVE}
-    return frozenset({t.low for t in claims.tokens(claim)} & wanted) if wanted else frozenset()
+    if not wanted:
+        return frozenset()
+    return frozenset(wanted) if bare(claim) else frozenset({t.low for t in claims.tokens(claim)} & wanted)

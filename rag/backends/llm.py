@@ -7,11 +7,13 @@ OpenAI-compatible server); both implement `rag.core.ports.ChatModel`.
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from typing import Callable, Generator, Iterator, TypeVar
 
 from rag.core.errors import Stopped
 from rag.core.ports import ChatModel
 from rag.core.types import Completion, Usage
+
+T = TypeVar("T")
 
 MESSAGE_OVERHEAD = 8  # template tokens per chat message (role markers, separators)
 SAFETY_MARGIN = 48  # tokens kept free for the chat template's own markup
@@ -31,6 +33,24 @@ def complete(llm: ChatModel, messages: list[dict], max_tokens: int, temperature:
             usage = item
         else:
             parts.append(item)
+    return Completion("".join(parts), usage)
+
+
+def relay(llm: ChatModel, messages: list[dict], max_tokens: int, temperature: float, timeout_s: float,
+          token: Callable[[str], T]) -> Generator[T, None, Completion]:
+    """Run one generation, passing each piece on (wrapped by `token`), and return the whole reply; a
+    generation the user stopped before it began (`Stopped`) returns what it has, marked "stopped"."""
+    parts: list[str] = []
+    usage = Usage()
+    try:
+        for item in llm.stream(messages, max_tokens, temperature, timeout_s):
+            if isinstance(item, Usage):
+                usage = item
+                continue
+            parts.append(item)
+            yield token(item)
+    except Stopped:
+        usage = Usage(0, len(parts), "stopped")
     return Completion("".join(parts), usage)
 
 

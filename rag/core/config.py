@@ -53,6 +53,10 @@ class Settings:
     # 1: a multi-part question ("..., and how many ...?") whose verified answer leaves a part unanswered
     # asks the model again for that part alone, over the same sources (rag.answer.multipart); 0: off
     answer_parts: int = 1
+    # 1: when the checker refuses an answer, the model answers once more from the sources less those the
+    # refused answer cited, and that answer is kept when it verifies under a stricter rule (its evidence
+    # must hold the question's relation verbs; rag.answer.reread); 0: off
+    reread: int = 1
     # 1: a supported sentence that fills the asked slot although its evidence holds none of the question's
     # relation verbs ("Bao Shusheng replaced Vohor [1]" on a passage about an assault) is put to the chat
     # model as a yes/no entailment question; a "no" takes its citation away (rag.answer.second). Off: with
@@ -145,7 +149,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_tokens": (1, 1 << 16), "gen_timeout_s": (0.001, 7 * 86400), "k": (1, 50), "chunk_tokens": (8, 8192),
     "chunk_overlap": (0, 8191), "max_file_mb": (0.001, 100_000), "max_question_chars": (1, 1 << 20),
     "min_relevance": (-1.0, 1.0), "context_tokens": (0, 1 << 20), "n_batch": (32, 8192), "n_ubatch": (32, 8192),
-    "flash_attn": (0, 1), "answer_parts": (0, 1), "second_opinion": (0, 1),
+    "flash_attn": (0, 1), "answer_parts": (0, 1), "reread": (0, 1), "second_opinion": (0, 1),
 }
 KV_TYPES = ("f16", "q8_0", "q4_0")  # llama.cpp KV cache types offered as type_k / type_v
 MIN_N_CTX = 512  # a context smaller than this cannot hold the system prompt, a question and one source

@@ -1,0 +1,59 @@
+"""A second reading when the checker refuses the model's answer: the model answers the question once more
+from the same numbered sources less the ones its refused answer cited (`rejected`), and the new answer
+is held to a stricter check (`STRICT`).
+
+Why: with a small model, a refused answer to an answerable question is most often a misreading led by one
+passage (a look-alike of another year read first, the wrong name in a sentence about the right event), and
+the other passages hold the answer. Told only that its answer was unsupported, in the same conversation,
+the default model repeats it word for word or gives up (measured on the refused answers of RGB dev and the
+seeds: 0 of 7 and 0 of 6 changed); without the passage that misled it, it answers from the others. The
+numbers of the sources it keeps do not change, so citations still point where the user sees them.
+A model pushed to answer again also writes answers that only echo the question around a name the passage
+holds ("Ricardo Lagos chaired the commission" on a passage quoting Lagos); so a sentence of the second
+answer whose evidence holds none of the question's relation verbs loses its citation (`STRICT`, the judge
+rag.answer.second uses for borderline sentences, answering no without asking the model).
+
+Does not: retrieve again, renumber sources, ask more than once, or verify the reply (rag.answer.ask does,
+with `STRICT`).
+"""
+from __future__ import annotations
+
+from typing import Callable, Generator, Sequence, TypeVar
+
+from rag.answer.assistant import Assistant
+from rag.answer.cite import Verification
+from rag.backends.llm import SAFETY_MARGIN, count_messages, relay
+from rag.core.types import Completion, Source
+from rag.retrieval.context import render
+
+T = TypeVar("T")
+
+MIN_TOKENS = 16  # answer room below which the model is not asked again
+
+
+def STRICT(claim: str, evidence: str) -> bool:  # noqa: N802 - a constant judge, named as one
+    """The second reading's judge: a borderline sentence (rag.answer.second.borderline) is not supported."""
+    return False
+
+
+def rejected(v: Verification) -> set[int]:
+    """The sources the refused answer cited and the checker did not accept for any of its sentences."""
+    return {c.n for c in v.citations if not c.verified} - {c.n for c in v.citations if c.verified}
+
+
+def ask_again(a: Assistant, question: str, v: Verification, sources: Sequence[Source], max_tokens: int,
+              temperature: float, token: Callable[[str], T]) -> Generator[T, None, Completion | None]:
+    """The model's answer to `question` from `sources` less those the refused answer (checked as `v`) cited;
+    None when it cited none, none would be left, or the context has no room."""
+    bad = rejected(v)
+    rest = [s for s in sources if s.n not in bad]
+    if not bad or not rest:
+        return None
+    messages = [{"role": "system", "content": a.prompts.text("answer_system")},
+                {"role": "user", "content": a.prompts.render("answer_user", sources=render(rest, a.prompts),
+                                                             question=question)}]
+    room = min(max_tokens, a.llm.n_ctx - count_messages(a.llm, messages) - SAFETY_MARGIN)
+    if room < MIN_TOKENS:
+        return None
+    yield token("\n\n" + a.prompts.text("answer_reread_heading").strip() + "\n")
+    return (yield from relay(a.llm, messages, room, temperature, a.settings.gen_timeout_s, token))
