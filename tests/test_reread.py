@@ -80,7 +80,7 @@ def test_the_second_answer_must_state_the_questions_relation():
     a = _assistant(Scripted([]))
     assert not _first(a, echo, question).abstained  # the first reading's rule lets an echo through
     assert _first(a, echo, question).citations[0].verified
-    v = cite.verify(echo, SOURCES, question, reread.STRICT)
+    v = cite.verify(echo, SOURCES, question, reread.strict)
     assert not any(s.supported for s in v.sentences)
     llm = Scripted([echo])
     _, answer = _run(_assistant(llm), _first(_assistant(llm), WRONG, question))

@@ -247,7 +247,7 @@ def again(a: Assistant, question: str, first: Answer, max_tokens: int, temperatu
     raw = f"{first.raw}\n\n{got.text}"
     if got.usage.truncated == "stopped":
         return replace(first, timings=timings, raw=raw, stopped=True)
-    later = decide(a, question, got.text, first.hits, first.sources, first.notice, timings, reread.STRICT)
+    later = decide(a, question, got.text, first.hits, first.sources, first.notice, timings, reread.strict)
     return replace(first if later.abstained else later, timings=timings, raw=raw)
 
 

@@ -163,8 +163,9 @@ def outcome_unstated(claim: str, question: str, source: str, new_names: bool) ->
 
 def claimed_superlatives(claim: str, question: str) -> frozenset[str]:
     """The superlatives the question asks for ("the largest recipient", "the world's richest person") that
-    the claim repeats (all of them when it is `bare`): a claim giving a new name one of them needs a source that says it (rag.answer.support;
-    "Indonesia, a longtime aid recipient" does not say Indonesia is the largest one)."""
+    the claim repeats (all of them when it is `bare`): a claim giving a new name one of them needs a source
+    that says it (rag.answer.support; "Indonesia, a longtime aid recipient" does not say Indonesia is the
+    largest one)."""
     wanted = {w for w in _SUPERLATIVE.findall(question.lower().replace("\u2019", "'")) if w not in NOT_SUPERLATIVE}
     if not wanted:
         return frozenset()

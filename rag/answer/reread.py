@@ -1,6 +1,6 @@
 """A second reading when the checker refuses the model's answer: the model answers the question once more
 from the same numbered sources less the ones its refused answer cited (`rejected`), and the new answer
-is held to a stricter check (`STRICT`).
+is held to a stricter check (`strict`).
 
 Why: with a small model, a refused answer to an answerable question is most often a misreading led by one
 passage (a look-alike of another year read first, the wrong name in a sentence about the right event), and
@@ -10,11 +10,11 @@ seeds: 0 of 7 and 0 of 6 changed); without the passage that misled it, it answer
 numbers of the sources it keeps do not change, so citations still point where the user sees them.
 A model pushed to answer again also writes answers that only echo the question around a name the passage
 holds ("Ricardo Lagos chaired the commission" on a passage quoting Lagos); so a sentence of the second
-answer whose evidence holds none of the question's relation verbs loses its citation (`STRICT`, the judge
+answer whose evidence holds none of the question's relation verbs loses its citation (`strict`, the judge
 rag.answer.second uses for borderline sentences, answering no without asking the model).
 
 Does not: retrieve again, renumber sources, ask more than once, or verify the reply (rag.answer.ask does,
-with `STRICT`).
+with `strict`).
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ T = TypeVar("T")
 MIN_TOKENS = 16  # answer room below which the model is not asked again
 
 
-def STRICT(claim: str, evidence: str) -> bool:  # noqa: N802 - a constant judge, named as one
+def strict(claim: str, evidence: str) -> bool:
     """The second reading's judge: a borderline sentence (rag.answer.second.borderline) is not supported."""
     return False
 
