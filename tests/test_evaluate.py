@@ -202,6 +202,15 @@ def test_is_correct_any_answer_and_every_group() -> None:
     assert answer_f1("Steve Witkoff", case) == 1.0 and answer_f1("x", Case("n", "factual", "Q?")) is None
 
 
+def test_a_two_word_name_counts_in_either_order() -> None:
+    mulan = Case("m", "factual", "Q?", answers=("Yifei Liu",))
+    assert is_correct("Liu Yifei is starring as Mulan.", mulan) is True  # family name first
+    assert is_correct("Yifei Liu stars.", mulan) is True and is_correct("Liu stars.", mulan) is False
+    # only a name of two capitalised words: a date or a lower-case phrase keeps its order
+    assert is_correct("10 December", Case("d", "factual", "Q?", answers=("December 10",))) is False
+    assert is_correct("months nine", Case("n", "factual", "Q?", answers=("nine months",))) is False
+
+
 def test_forbidden() -> None:
     case = Case("c", "unanswerable", "Q?", must_not_include=("Paris", "Badr Albusaidi"))
     assert forbidden("It is Paris.", case) == ["Paris"]

@@ -86,9 +86,14 @@ class Change(NamedTuple):
 # --- answers -----------------------------------------------------------------------------------
 
 def _has(normalised_text: str, needle: str) -> bool:
-    """`needle` occurs in the (already normalised) text as whole words: 'Oman' is not in 'Omani'."""
-    n = normalize_answer(needle)
-    return bool(n) and f" {n} " in f" {normalised_text} "
+    """`needle` occurs in the (already normalised) text as whole words: 'Oman' is not in 'Omani'. A gold
+    name of two capitalised words also counts in the other order, family name first or last ("Liu Yifei"
+    states the gold "Yifei Liu")."""
+    texts = [needle]
+    words = needle.split()
+    if len(words) == 2 and all(w[:1].isupper() and w.isalpha() for w in words):
+        texts.append(f"{words[1]} {words[0]}")
+    return any(bool(n) and f" {n} " in f" {normalised_text} " for n in map(normalize_answer, texts))
 
 
 def token_f1(prediction: str, truth: str) -> float:
