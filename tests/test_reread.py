@@ -37,7 +37,8 @@ def _first(a: Assistant, raw: str, question: str = QUESTION) -> Answer:
 
 
 def _run(a: Assistant, first: Answer) -> tuple[list[str], Answer]:
-    steps = again(a, first.question, first, 64, 0.0, time.perf_counter())
+    v = cite.verify(first.raw, first.sources, first.question)
+    steps = again(a, first.question, first, v, 64, 0.0, time.perf_counter())
     streamed: list[str] = []
     while True:
         try:

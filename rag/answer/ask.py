@@ -130,10 +130,10 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
         yield Done(partial(standalone, "".join(parts), hits, sources, notice, timings))
         return
     raw = "".join(parts)
-    answer = decide(a, standalone, raw, hits, sources, notice, timings)
-    refused = answer.abstained and raw.strip() and not NOT_IN_SOURCES.search(raw)  # by the checker
-    if s.reread and refused and stats.truncated is None:
-        answer = yield from again(a, standalone, answer, max_tokens,
+    v = verdict(a, standalone, raw, sources)
+    answer = settle(a, standalone, raw, v, hits, sources, notice, timings)
+    if s.reread and answer.abstained and v is not None and stats.truncated is None:  # the checker refused it
+        answer = yield from again(a, standalone, answer, v, max_tokens,
                                   s.temperature if temperature is None else temperature, t0)
     if s.answer_parts and stats.truncated != "timeout":  # a part the answer left out is asked on its own
         answer = yield from multipart.complete(a, standalone, answer, max_tokens,
@@ -222,21 +222,34 @@ def _join(notes: Sequence[str | None]) -> str | None:
 
 def decide(a: Assistant, question: str, raw: str, hits: Sequence[Hit], sources: Sequence[Source],
            notice: str | None, timings: Timings, judge: second.Judge | None = None) -> Answer:
-    """Verify the model's answer and keep it, or abstain when it is not grounded. `judge` settles the
-    borderline sentences (default: the model's second opinion when that setting is on)."""
+    """Verify the model's answer and keep it, or abstain when it is not grounded (`verdict`, then `settle`)."""
+    return settle(a, question, raw, verdict(a, question, raw, sources, judge), hits, sources, notice, timings)
+
+
+def verdict(a: Assistant, question: str, raw: str, sources: Sequence[Source], judge: second.Judge | None = None
+            ) -> cite.Verification | None:
+    """The checker's verification of the model's text; None when the model said the sources do not answer
+    (or wrote nothing). `judge` settles the borderline sentences (default: the model's second opinion when
+    that setting is on)."""
     if NOT_IN_SOURCES.search(raw) or not raw.strip():
-        return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
-    v = cite.verify(raw, sources, question, judge or second.judge_for(a))
-    if v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:  # no supported sentence fills the asked slot
+        return None
+    return cite.verify(raw, sources, question, judge or second.judge_for(a))
+
+
+def settle(a: Assistant, question: str, raw: str, v: cite.Verification | None, hits: Sequence[Hit],
+           sources: Sequence[Source], notice: str | None, timings: Timings) -> Answer:
+    """The verified answer, or an abstention when the model gave none (`v` None), when fewer than half of its
+    sentences are supported, or when no supported sentence fills the asked slot."""
+    if v is None or v.supported_share < MIN_SUPPORTED_SHARE or not v.answers:
         return replace(abstain(a, question, hits, sources, notice, timings), raw=raw)
     return Answer(question, v.text, False, v.citations, tuple(hits), tuple(sources), v.sentences, timings, notice, raw)
 
 
-def again(a: Assistant, question: str, first: Answer, max_tokens: int, temperature: float, t0: float
-          ) -> Generator[Token, None, Answer]:
-    """Read again after the checker refused `first` (rag.answer.reread), streaming the new text; the second
-    answer when it verifies under the stricter judge, else `first`; either with both texts and both costs."""
-    v = cite.verify(first.raw, first.sources, question)
+def again(a: Assistant, question: str, first: Answer, v: cite.Verification, max_tokens: int, temperature: float,
+          t0: float) -> Generator[Token, None, Answer]:
+    """Read again after the checker refused `first` (its verification `v`; rag.answer.reread), streaming the
+    new text; the second answer when it verifies under the stricter judge, else `first`; either with both
+    texts and both costs."""
     got = yield from reread.ask_again(a, question, v, first.sources, max_tokens, temperature, Token)
     if got is None:
         return first
