@@ -86,6 +86,20 @@ def test_a_number_of_one_time_unit_is_not_contradicted_by_another_unit():
     assert number_conflict("The decree allows a period not exceeding 60 days.", text)
 
 
+def test_a_number_the_source_gives_only_for_something_else_is_not_the_claim_s():
+    from rag.answer.slots import number_conflict
+    text = ("The new company will have nearly 3,500 retail stores. It will be based in Hoffman Estates, "
+            "where 2,000 staff work, and was valued at $11 billion in the 2004 deal.")
+    assert number_conflict("The company will employ about 3,500 people.", text)
+    assert not number_conflict("The company will have 3,500 stores.", text)  # a word between
+    assert not number_conflict("About 2,000 workers are based there.", text)  # another word for the same
+    assert not number_conflict("It cut 35,000 jobs.", "It laid off more than 35,000 employees.")
+    assert not number_conflict("The deal was worth $11 billion.", text)  # nothing counted in the claim
+    # years, units of time and numbers inside a name are not what a number counts
+    assert not number_conflict("The 2004 merger created the company.", text)
+    assert not number_conflict("The Band Aid 20 video aired.", "Band Aid 20 hits the airwaves.")
+
+
 def test_a_who_answer_about_the_question_s_own_name_is_no_answer():
     ask = asked.parse("Who took charge of the Lisbon orchestra after Marta Leal stepped down?")
     wrong = ("Marta Leal's departure came after a funding dispute, described by critics as a row that left "

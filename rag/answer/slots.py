@@ -29,6 +29,8 @@ def _num(tok: Tok) -> str | None:
     return tok.low.replace(",", "") if tok.low[0].isdigit() else None
 
 
+COUNTED_WORDS = 3  # "nearly 3,500 retail stores": the words a number counts, at most
+_YEAR = re.compile(r"^(?:1[5-9]|20)\d\d$")
 _UNITS = re.compile(r"^(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?$")
 
 
@@ -36,6 +38,35 @@ def _other_unit(c: Sequence[Tok], i: int, e: Sequence[Tok], j: int) -> bool:
     """The two numbers count different units of time ("2 weeks" / "not exceeding 14 days"): not comparable."""
     mine, theirs = (toks[k + 1].low if k + 1 < len(toks) else "" for toks, k in ((c, i), (e, j)))
     return bool(_UNITS.match(mine) and _UNITS.match(theirs)) and mine.rstrip("s") != theirs.rstrip("s")
+
+
+def _counted(toks: Sequence[Tok], i: int) -> list[str]:
+    """The words the number at i counts: the content words right after it ("3,500 retail stores")."""
+    out = []
+    for t in toks[i + 1:i + 1 + COUNTED_WORDS]:
+        if not claims.content(t):
+            break
+        out.append(t.low)
+    return out
+
+
+def _counts_other(c: Sequence[Tok], i: int, e: Sequence[Tok]) -> bool:
+    """The claim's number is in the source only counting something else: "3,500 people" against "about
+    3,500 stores" (every time the source writes it, it counts words of which the claim's are none). Years,
+    days of the month, units of time and numbers in names are not compared."""
+    mine = _counted(c, i)
+    if not mine or mine[0] in CALENDAR or _UNITS.match(mine[0]) or _YEAR.match(c[i].low) or i and c[i - 1].name:
+        return False  # ... or the number is part of a name ("the Band Aid 20 video")
+    theirs = [_counted(e, j) for j, u in enumerate(e) if _num(u) == _num(c[i])]
+    mine = [_singular(w) for w in mine]
+    return bool(theirs) and all(theirs) and not any(
+        claims.same_word(_singular(a), b) or claims.same_word(b, _singular(a)) for words in theirs for a in words
+        for b in mine)
+
+
+def _singular(word: str) -> str:
+    """"jobs" -> "job" (the synonym table's short stems match whole words only)."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def number_conflict(claim: str, evidence: str) -> bool:
@@ -48,7 +79,7 @@ def number_conflict(claim: str, evidence: str) -> bool:
         if i + 1 < len(c) and claims.content(c[i + 1]):  # "8 people" against "4 people"
             noun = c[i + 1].low
             seen = {_num(e[j - 1]) for j in range(1, len(e)) if _num(e[j - 1]) and claims.same_word(noun, e[j].low)}
-            if seen and n not in seen:
+            if seen and n not in seen or not seen and _counts_other(c, i, e):
                 return True
         k = i - 1
         while k >= 0 and c[k].low in STOPWORDS and i - k <= 2:
