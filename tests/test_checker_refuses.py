@@ -247,3 +247,11 @@ def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
     assert not _ok("Gdansk.", "Gdansk, a long-standing container port on the Baltic coast, expanded.", sq)
     assert claimed_superlatives("Gdansk.", sq) == frozenset({"busiest"})
     assert claimed_superlatives("The port of Gdansk.", sq) == frozenset()  # not only a name: its own words
+
+
+def test_a_former_holder_of_the_role_is_not_who_holds_it_now():
+    q = "Who is the CEO of Nintendo in 2021?"
+    past = "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer. Reviewed on April 18, 2021."
+    assert not _ok("Satoru Iwata was the global president and CEO of Nintendo in 2021.", past, q)
+    now = "Shuntaro Furukawa is the president of Nintendo, the company said on April 18, 2021."
+    assert _ok("Shuntaro Furukawa is the president of Nintendo.", now, q)

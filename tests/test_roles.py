@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
 from rag.retrieval.rerank import RerankWeights, features
-from rag.retrieval.roles import BARE, evidence, focus_words, role_holder
+from rag.retrieval.roles import BARE, evidence, focus_words, past_holder, role_holder
 
 CEO = "Who is the CEO of Lego in 2021?"
 
@@ -65,3 +65,18 @@ def test_the_reranker_puts_the_evidence_first_among_equals() -> None:
     assert f[1].evidence > f[0].evidence
     assert max(zip(hits, f), key=lambda hf: hf[1].score(only))[0].chunk.doc_id == "named"
     assert all(x.evidence == 0.0 for x in features(CEO, None, hits, None, split=False, roles=False))
+
+
+def test_a_role_the_source_gives_only_as_past_does_not_answer_who_holds_it_now() -> None:
+    q = "Who is the CEO of Nintendo?"
+    past = "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer."
+    assert past_holder(q, "Satoru Iwata is the CEO of Nintendo.", past)
+    assert past_holder(q, "Satoru Iwata is the CEO.", "Former CEO Satoru Iwata spoke at the fair.")
+    # a past question, a present role, an appointment, or a source that never gives the name the role
+    assert not past_holder("Who was the CEO of Nintendo in 2010?", "Satoru Iwata was the CEO.", past)
+    assert not past_holder(q, "Shuntaro Furukawa is the CEO.", "Shuntaro Furukawa is the president of Nintendo.")
+    assert not past_holder(q, "Shuntaro Furukawa is the CEO.", "Shuntaro Furukawa was named president in 2018.")
+    assert not past_holder(q, "Shuntaro Furukawa is the CEO.", "Shuntaro Furukawa spoke at the fair.")
+    # a later sentence opening with a pronoun for them gives the role now
+    assert not past_holder(q, "Jane Doe is the CEO of Nintendo.",
+                           "Jane Doe was the CEO of Acme. She is now the CEO of Nintendo.")

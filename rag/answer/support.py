@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rag.answer import asked as asked_slot
 from rag.answer import claims, polarity, shown, slots
-from rag.retrieval import constraints, satisfy
+from rag.retrieval import constraints, roles, satisfy
 from rag.text.lexicon import (
     CONNECTIVES,
     DEMONYMS,
@@ -243,6 +243,7 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.title_conflict(claim, prep.whole, names) \
             or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
+            or (question and roles.past_holder(question, claim, prep.whole)) \
             or polarity.outcome_unstated(claim, question, prep.whole, new_names) \
             or not all(_found(w, False, prep) for w in superlatives):
         score = 0.0

@@ -187,3 +187,31 @@ def _asked_names(question: str) -> list[str]:
     lead = "|".join(re.escape(n) for n in sorted(roles, key=len, reverse=True)) or "$^"
     asked = [re.sub(rf"^(?:the\s+)?(?:{lead})\s+(?:of|for|at|in)\s+", "", e, flags=re.I) for e in parse(question).entities]
     return [e for e in asked if len(e) > 2 and e.lower() not in roles]
+
+
+
+
+def past_holder(question: str, claim: str, evidence: str) -> bool:
+    """For a present-tense question about a role ("Who is the CEO of Nintendo?"): a person the claim names
+    holds a role of that office in the source only as past ("Satoru Iwata was the global president and
+    CEO of Nintendo"; "former CEO Jane Doe"), in every sentence that names them (or opens with a pronoun
+    for them) next to the role. Used by the checker (`rag.answer.support`): such a source does not say who
+    holds the role now. No verdict (False) when the source never names them next to the role. Requiring
+    the role next to the asked organisation as well was tried and refused right answers ("Pretty Woman is
+    a 1990 American romantic comedy film directed by Garry Marshall")."""
+    q = _question(question)
+    if not q.roles or not q.present:
+        return False
+    roles = list(q.roles)
+    ss = split_sentences(split_dateline(evidence)[1]) or [evidence]
+    for m in re.finditer(_NAME, claim):
+        parts = m.group(0).split()
+        if len(parts) < 2 or parts[-1].lower().rstrip(".") in _SUFFIXES:
+            continue
+        last = re.compile(rf"\b{re.escape(parts[-1])}\b")
+        mine = [(s, False) for s in ss if last.search(s)]
+        mine += [(b, True) for a, b in zip(ss, ss[1:]) if last.search(a) and _pronoun(a, b)]
+        if any(role_holder(roles, s, False, subject=p) for s, p in mine) and not any(
+                role_holder(roles, s, True, subject=p) for s, p in mine):
+            return True
+    return False
