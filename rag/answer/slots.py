@@ -22,6 +22,7 @@ from typing import Sequence
 
 from rag.answer import claims
 from rag.answer.claims import Tok
+from rag.text.lexicon import PEOPLE
 from rag.text.words import CALENDAR, STOPWORDS
 
 
@@ -52,16 +53,25 @@ def _counted(toks: Sequence[Tok], i: int) -> list[str]:
 
 def _counts_other(c: Sequence[Tok], i: int, e: Sequence[Tok]) -> bool:
     """The claim's number is in the source only counting something else: "3,500 people" against "about
-    3,500 stores" (every time the source writes it, it counts words of which the claim's are none). Years,
-    days of the month, units of time and numbers in names are not compared."""
+    3,500 stores" (every time the source writes it, it counts words of which the claim's are none; two
+    words for people count the same: "12 people" / "12 dead"). Years, days of the month, units of time
+    and numbers in names are not compared."""
     mine = _counted(c, i)
     if not mine or mine[0] in CALENDAR or _UNITS.match(mine[0]) or _YEAR.match(c[i].low) or i and c[i - 1].name:
         return False  # ... or the number is part of a name ("the Band Aid 20 video")
     theirs = [_counted(e, j) for j, u in enumerate(e) if _num(u) == _num(c[i])]
     mine = [_singular(w) for w in mine]
-    return bool(theirs) and all(theirs) and not any(
-        claims.same_word(_singular(a), b) or claims.same_word(b, _singular(a)) for words in theirs for a in words
-        for b in mine)
+    return bool(theirs) and all(theirs) and not any(_same_count(_singular(a), b) for words in theirs for a in words
+                                                    for b in mine)
+
+
+def _same_count(a: str, b: str) -> bool:
+    """Two counted words that may count the same things: forms, near-synonyms, or both words for people."""
+    return claims.same_word(a, b) or claims.same_word(b, a) or _people(a) and _people(b)
+
+
+def _people(word: str) -> bool:
+    return word in PEOPLE or any(word.startswith(p) for p in PEOPLE if len(p) >= 6)  # "policemen", not "deadline"
 
 
 def _singular(word: str) -> str:

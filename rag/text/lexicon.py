@@ -110,6 +110,14 @@ _SYNONYM_GROUPS = (
     "stress emphasise emphasize highlight", "need require", "expect anticipate", "protest complain", "lodge make file",
     *_IRREGULAR,
 )
+# Nouns (and the participles news counts people with: "12 dead") for people: "3,500 people" may be counted
+# in the source as "3,500 employees" or "12 killed", never as "3,500 stores" (rag.answer.slots). Stems.
+PEOPLE = frozenset(
+    "people person persons individual men women man woman children child adult resident citizen civilian "
+    "soldier troop officer police policemen worker employee staff job member voter delegate student teacher "
+    "patient victim casualt dead killed injured wounded hurt missing passenger protester demonstrator "
+    "fan player supporter refugee prisoner detainee hostage migrant immigrant militant fighter rebel "
+    "survivor visitor tourist spectator participant volunteer".split())
 SYNONYMS: dict[str, frozenset[str]] = {}
 for _group in _SYNONYM_GROUPS:
     _words = _group.split()
