@@ -35,6 +35,10 @@ def test_parse_kind_and_noun(question, kind, noun):
      "The two Tilt Train drivers who were seriously injured were the two train drivers and a crew member.", False),
     ("How many jobs will be cut as a result of the Kmart-Sears merger?",
      "The merger will lead to significant cost savings, resulting in jobs being cut.", False),
+    ("How many jobs will be cut as a result of the Kmart-Sears merger?",  # a date's year or day counts nothing
+     "The merger is expected to close by the end of March 2005, subject to approval by shareholders.", False),
+    ("How many people died in the attack?", "The attack on 29 October was condemned.", False),
+    ("How many people died in the attack?", "The attack on 29 October killed 12.", True),
     ("How many sailors were on board the Chinese submarine that entered Japanese waters?",
      "According to the first source, there were seven research vessels and one submarine.", False),
     ("How much did Boeing agree to pay the government to settle the tanker scandal?",

@@ -155,10 +155,13 @@ def _new(term: str, ask: Ask) -> bool:
 
 
 def _counts(toks: tuple[claims.Tok, ...], i: int, ask: Ask) -> bool:
-    """The number at i counts the asked noun, or nothing else ("20,000 times", "70 on board")."""
-    if _YEAR.match(toks[i].low) and i > 0 and toks[i - 1].low in _TIME_PREPOSITIONS:  # "in 2003" dates, not counts
+    """The number at i counts the asked noun, or nothing else ("20,000 times", "70 on board"); a date's day or
+    year counts nothing ("in 2003", "the end of March 2005", "29 October")."""
+    if _YEAR.match(toks[i].low) and i > 0 and (toks[i - 1].low in _TIME_PREPOSITIONS or toks[i - 1].low in CALENDAR):
         return False
     nxt = next((t for t in toks[i + 1:i + 3] if not t.punct), None)
+    if nxt is not None and nxt.low in CALENDAR or i > 0 and toks[i - 1].low in CALENDAR:
+        return False
     if ask.kind == "amount":
         return nxt is None or not _TIME_UNITS.match(nxt.low) or nxt.low in _AMOUNT_UNITS
     if not ask.noun or nxt is None or not claims.content(nxt) or nxt.low in _AMOUNT_UNITS:
