@@ -257,3 +257,12 @@ def test_a_former_holder_of_the_role_is_not_who_holds_it_now():
     assert not _ok("Satoru Iwata was the global president and CEO of Nintendo in 2021.", past, q)
     now = "Shuntaro Furukawa is the president of Nintendo, the company said on April 18, 2021."
     assert _ok("Shuntaro Furukawa is the president of Nintendo.", now, q)
+
+
+def test_a_relation_the_source_never_states_is_unsupported_whoever_the_claim_names():
+    q = "Which group claimed responsibility for the car bombs at the Green Zone?"
+    text = ("Two car bombs killed sixteen people when they exploded at an entrance to Baghdad's Green Zone. "
+            "Insurgents have attacked the checkpoint before.")
+    assert not _ok("The car bombs at the Green Zone were claimed by insurgents.", text, q)
+    said = text + " An insurgent group claimed responsibility in a statement."
+    assert _ok("The car bombs at the Green Zone were claimed by insurgents.", said, q)
