@@ -266,3 +266,14 @@ def test_a_relation_the_source_never_states_is_unsupported_whoever_the_claim_nam
     assert not _ok("The car bombs at the Green Zone were claimed by insurgents.", text, q)
     said = text + " An insurgent group claimed responsibility in a statement."
     assert _ok("The car bombs at the Green Zone were claimed by insurgents.", said, q)
+
+
+def test_a_holder_the_source_names_apart_from_the_asked_work_is_not_its_holder():
+    q = "Who is the lead actress in The Shape of Water?"
+    apart = ("The Shape of Water won Oscars for best picture and directing at the 2018 Academy Awards. "
+             "Frances McDormand and Gary Oldman won the lead acting awards.")
+    assert not _ok("Frances McDormand is the lead actress in The Shape of Water.", apart, q)
+    together = "Sally Hawkins is the lead actress in The Shape of Water, a 2017 fantasy film."
+    assert _ok("Sally Hawkins is the lead actress in The Shape of Water.", together, q)
+    linked = "The Shape of Water opened in 2017. The film stars Sally Hawkins as the lead actress, a mute cleaner."
+    assert _ok("Sally Hawkins is the lead actress in The Shape of Water.", linked, q)

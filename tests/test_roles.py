@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
 from rag.retrieval.rerank import RerankWeights, features
-from rag.retrieval.roles import BARE, evidence, focus_words, past_holder, role_holder
+from rag.retrieval.roles import BARE, asks_role, evidence, focus_words, past_holder, role_holder
 
 CEO = "Who is the CEO of Lego in 2021?"
 
@@ -80,3 +80,10 @@ def test_a_role_the_source_gives_only_as_past_does_not_answer_who_holds_it_now()
     # a later sentence opening with a pronoun for them gives the role now
     assert not past_holder(q, "Jane Doe is the CEO of Nintendo.",
                            "Jane Doe was the CEO of Acme. She is now the CEO of Nintendo.")
+
+
+def test_a_role_question_asks_for_the_role_before_its_first_preposition() -> None:
+    assert asks_role("Who is the lead actress in The Shape of Water?")
+    assert asks_role("Who directed Titanic?")
+    assert not asks_role("Who is the bouncer charged over the death of cricket coach David Hookes?")
+    assert not asks_role("What is the release date of Cyberpunk 2077?")

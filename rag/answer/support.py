@@ -236,6 +236,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
         score = min(score, KEY_TERM_CAP)
     if question and not _relation_held(claim, question, prep):
         score = 0.0
+    if question and roles.asks_role(question) and _apart(names, asked, found, prep):
+        score = 0.0
     if polarity.negation_flip(claim, evidence, frozen) \
             or claims.role_conflict(claim, evidence, frozen, frozenset(asked)) \
             or slots.number_conflict(claim, prep.whole) or slots.name_slot_conflict(claim, prep.whole, names) \
@@ -303,6 +305,24 @@ def _relation_held(claim: str, question: str, prep: Prepared) -> bool:
     if not any(claims.content(t) and any(claims.same_word(t.low, w) for w in phrase) for t in toks):
         return True
     return any(_found(w, False, prep) for w in phrase)
+
+
+_LINKED = re.compile(r"^(?:he|she|it|they|his|her|its|their|the (?:film|movie|show|series|company|group|team|club|party|book|album|song))\b", re.I)
+
+
+def _apart(names: set[str], asked: set[str], found: dict[str, set[int]], prep: Prepared) -> bool:
+    """The claim joins a new name to the question's names, and the source never writes them together: no
+    sentence holds both, nor a sentence with the question's name followed by one that opens with a pronoun
+    or "the film" and holds the new name ("The Shape of Water won best picture. Frances McDormand and Gary
+    Oldman won the lead acting awards." does not make McDormand its lead actress). No verdict when the
+    source lacks either."""
+    new = {n for n in names if not _asked(n, asked) and found.get(n)}
+    given = {n for n in names if _asked(n, asked) and found.get(n)}
+    if not new or not given:
+        return False
+    together = set().union(*(found[g] for g in given))
+    linked = together | {k + 1 for k in together if k + 1 < len(prep.texts) and _LINKED.match(prep.texts[k + 1])}
+    return not any(found[n] & linked for n in new)
 
 
 def assess(sentence: str, text: str, question: str = "", meta: str = "", stated: frozenset[str] = frozenset()

@@ -191,6 +191,16 @@ def _asked_names(question: str) -> list[str]:
 
 
 
+_ASKED_PART = re.compile(r"^.*?(?=\b(?:of|in|at|for|over|by|with|from|on)\b|$)", re.I | re.S)
+
+
+def asks_role(question: str) -> bool:
+    """A "who" question that asks for the holder of a role of the `ROLES` lexicon, the role word before the
+    question's first preposition ("Who is the lead actress in ...?", "Who directed Titanic?"; not "Who is the
+    bouncer charged over the death of cricket coach David Hookes?")."""
+    return bool(_question(question).roles) and bool(_ROLE_WORD.search(_ASKED_PART.match(question).group(0)))
+
+
 def past_holder(question: str, claim: str, evidence: str) -> bool:
     """For a present-tense question about a role ("Who is the CEO of Nintendo?"): a person the claim names
     holds a role of that office in the source only as past ("Satoru Iwata was the global president and
