@@ -3,6 +3,8 @@
 right answer the same rule must keep."""
 from __future__ import annotations
 
+import pytest
+
 from rag.answer import asked
 from rag.answer.cite import SUPPORT_THRESHOLD, verify
 from rag.answer.polarity import claimed_superlatives
@@ -251,29 +253,22 @@ def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
     assert claimed_superlatives("The port of Gdansk.", sq) == frozenset()  # not only a name: its own words
 
 
-def test_a_former_holder_of_the_role_is_not_who_holds_it_now():
-    q = "Who is the CEO of Nintendo in 2021?"
-    past = "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer. Reviewed on April 18, 2021."
-    assert not _ok("Satoru Iwata was the global president and CEO of Nintendo in 2021.", past, q)
-    now = "Shuntaro Furukawa is the president of Nintendo, the company said on April 18, 2021."
-    assert _ok("Shuntaro Furukawa is the president of Nintendo.", now, q)
-
-
-def test_a_relation_the_source_never_states_is_unsupported_whoever_the_claim_names():
-    q = "Which group claimed responsibility for the car bombs at the Green Zone?"
-    text = ("Two car bombs killed sixteen people when they exploded at an entrance to Baghdad's Green Zone. "
-            "Insurgents have attacked the checkpoint before.")
-    assert not _ok("The car bombs at the Green Zone were claimed by insurgents.", text, q)
-    said = text + " An insurgent group claimed responsibility in a statement."
-    assert _ok("The car bombs at the Green Zone were claimed by insurgents.", said, q)
-
-
-def test_a_holder_the_source_names_apart_from_the_asked_work_is_not_its_holder():
-    q = "Who is the lead actress in The Shape of Water?"
-    apart = ("The Shape of Water won Oscars for best picture and directing at the 2018 Academy Awards. "
-             "Frances McDormand and Gary Oldman won the lead acting awards.")
-    assert not _ok("Frances McDormand is the lead actress in The Shape of Water.", apart, q)
-    together = "Sally Hawkins is the lead actress in The Shape of Water, a 2017 fantasy film."
-    assert _ok("Sally Hawkins is the lead actress in The Shape of Water.", together, q)
-    linked = "The Shape of Water opened in 2017. The film stars Sally Hawkins as the lead actress, a mute cleaner."
-    assert _ok("Sally Hawkins is the lead actress in The Shape of Water.", linked, q)
+@pytest.mark.parametrize("question, claim, refuting, supporting", [
+    # a former holder of the role is not who holds it now
+    ("Who is the CEO of Nintendo in 2021?", "Satoru Iwata is the president and CEO of Nintendo.",
+     "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer. Reviewed on April 18, 2021.",
+     "Satoru Iwata is the president and CEO of Nintendo, the company said on April 18, 2021."),
+    # the question's relation must be in the source whoever the claim names, a common noun too
+    ("Which group claimed responsibility for the car bombs at the Green Zone?",
+     "The car bombs at the Green Zone were claimed by insurgents.",
+     "Two car bombs exploded at an entrance to Baghdad's Green Zone. Insurgents have attacked the checkpoint before.",
+     "Two car bombs exploded at an entrance to Baghdad's Green Zone. Insurgents claimed responsibility."),
+    # a holder the source names apart from the asked work is not its holder; "the film" links a sentence
+    ("Who is the lead actress in The Shape of Water?", "Sally Hawkins is the lead actress in The Shape of Water.",
+     "The Shape of Water won best picture at the 2018 Academy Awards. Sally Hawkins and Gary Oldman won the "
+     "lead acting awards.",
+     "The Shape of Water opened in 2017. The film stars Sally Hawkins as the lead actress, a mute cleaner."),
+])
+def test_a_source_that_does_not_state_the_relation_refuses_the_claim(question, claim, refuting, supporting):
+    assert not _ok(claim, refuting, question)
+    assert _ok(claim, supporting, question)
