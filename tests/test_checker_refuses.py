@@ -268,6 +268,10 @@ def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
      "The Shape of Water won best picture at the 2018 Academy Awards. Sally Hawkins and Gary Oldman won the "
      "lead acting awards.",
      "The Shape of Water opened in 2017. The film stars Sally Hawkins as the lead actress, a mute cleaner."),
+    # ... nor is one the source never places in the asked work at all
+    ("Who is the lead actress in The Shape of Water?", "Liu Yifei is the lead actress in The Shape of Water.",
+     "And last August, its lead actress Liu Yifei, the actress playing Mulan herself, made headlines.",
+     "The Shape of Water's lead actress Liu Yifei made headlines."),
 ])
 def test_a_source_that_does_not_state_the_relation_refuses_the_claim(question, claim, refuting, supporting):
     assert not _ok(claim, refuting, question)

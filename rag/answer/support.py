@@ -282,7 +282,8 @@ def _absent_topic(claim: str, question: str, prep: Prepared) -> bool:
     """The claim repeats names the question supplied ("the Russian Constitutional Court ruled on the Tatar
     alphabet") and the source writes none of them as a name: a passage about another country's court
     cannot date this one's ruling. Only for a date, count or amount, which any passage holds (its dateline):
-    a name answer may come from a passage that says "the film" (rgb counterfactual replay, cf081)."""
+    a name answer may come from a passage that says "the film" (rgb counterfactual replay, cf081), except
+    the holder of an asked role (`_apart`)."""
     if _question_ask(question).kind not in ("date", "count", "amount"):
         return False
     supplied = frozenset(t for t in _question_terms(question) if not t[0].isdigit())
@@ -314,10 +315,13 @@ def _apart(names: set[str], asked: set[str], found: dict[str, set[int]], prep: P
     """The claim joins a new name to the question's names, and the source never writes them together: no
     sentence holds both, nor a sentence with the question's name followed by one that opens with a pronoun
     or "the film" and holds the new name ("The Shape of Water won best picture. Frances McDormand and Gary
-    Oldman won the lead acting awards." does not make McDormand its lead actress). No verdict when the
-    source lacks either."""
+    Oldman won the lead acting awards." does not make McDormand its lead actress); or the source never
+    names the question's names at all ("its lead actress Liu Yifei" is another film's, and so is "the film's
+    13 nominations" for all the source says). No verdict when the source lacks the new name."""
     new = {n for n in names if not _asked(n, asked) and found.get(n)}
     given = {n for n in names if _asked(n, asked) and found.get(n)}
+    if new and not given and any(_asked(n, asked) for n in names):
+        return True  # the source never names the asked work: "its lead actress Liu Yifei" is another film's
     if not new or not given:
         return False
     together = set().union(*(found[g] for g in given))
