@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from rag.answer import claims
 from rag.text.lexicon import FRAMING, LIGHT_VERBS, OPENERS, canonical
-from rag.text.words import CALENDAR, STOPWORDS, content_words, key_terms
+from rag.text.words import CALENDAR, STOPWORDS, YEAR, content_words, key_terms
 
 # "which group", "what country": a head noun that names a person, organisation or place asks for a name.
 _NAMED = frozenset(
@@ -36,7 +36,6 @@ _NAMED = frozenset(
 _PLACES = frozenset("city town country nation state province region island place".split())
 _TIME_NOUNS = frozenset("date day year month time week".split())
 _TIME_UNITS = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|time)s?$")
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _TIME_PREPOSITIONS = frozenset("in since by of from until before after during".split())
 _AMOUNT_UNITS = frozenset("dollars dollar percent pounds euros yen million billion trillion".split())
 # "How much did X pay / cost / spend / settle for": the amount is money, so "a 3.5 percent pay raise" is no
@@ -157,10 +156,10 @@ def _new(term: str, ask: Ask) -> bool:
 def _counts(toks: tuple[claims.Tok, ...], i: int, ask: Ask) -> bool:
     """The number at i counts the asked noun, or nothing else ("20,000 times", "70 on board"); a date's day or
     year counts nothing ("in 2003", "the end of March 2005", "29 October")."""
-    if _YEAR.match(toks[i].low) and i > 0 and (toks[i - 1].low in _TIME_PREPOSITIONS or toks[i - 1].low in CALENDAR):
+    if YEAR.match(toks[i].low) and i > 0 and toks[i - 1].low in _TIME_PREPOSITIONS:
         return False
     nxt = next((t for t in toks[i + 1:i + 3] if not t.punct), None)
-    if nxt is not None and nxt.low in CALENDAR or i > 0 and toks[i - 1].low in CALENDAR:
+    if i > 0 and toks[i - 1].low in CALENDAR or nxt is not None and nxt.low in CALENDAR:
         return False
     if ask.kind == "amount":
         return nxt is None or not _TIME_UNITS.match(nxt.low) or nxt.low in _AMOUNT_UNITS

@@ -23,7 +23,7 @@ from typing import Sequence
 from rag.answer import claims
 from rag.answer.claims import Tok
 from rag.text.lexicon import PEOPLE
-from rag.text.words import CALENDAR, STOPWORDS
+from rag.text.words import CALENDAR, STOPWORDS, YEAR
 
 
 def _num(tok: Tok) -> str | None:
@@ -31,7 +31,6 @@ def _num(tok: Tok) -> str | None:
 
 
 COUNTED_WORDS = 3  # "nearly 3,500 retail stores": the words a number counts, at most
-_YEAR = re.compile(r"^(?:1[5-9]|20)\d\d$")
 _UNITS = re.compile(r"^(?:second|minute|hour|day|week|fortnight|month|year|decade|century|centuries)s?$")
 
 
@@ -57,7 +56,7 @@ def _counts_other(c: Sequence[Tok], i: int, e: Sequence[Tok]) -> bool:
     words for people count the same: "12 people" / "12 dead"). Years, days of the month, units of time
     and numbers in names are not compared."""
     mine = _counted(c, i)
-    if not mine or mine[0] in CALENDAR or _UNITS.match(mine[0]) or _YEAR.match(c[i].low) or i and c[i - 1].name:
+    if not mine or mine[0] in CALENDAR or _UNITS.match(mine[0]) or YEAR.match(c[i].low) or i and c[i - 1].name:
         return False  # ... or the number is part of a name ("the Band Aid 20 video")
     theirs = [_counted(e, j) for j, u in enumerate(e) if _num(u) == _num(c[i])]
     mine = [_singular(w) for w in mine]

@@ -9,7 +9,9 @@ The source's title, publisher and date count as evidence. A negation flip, a rol
 (rag.answer.claims) makes the score 0, and so does a claim that states a year, quarter, season or
 edition while its evidence is about another one than the question asks (rag.retrieval.constraints), a
 name of the question the evidence writes only inside a longer name ("the NFL Players Association";
-rag.answer.slots), or a "won" the source states no outcome for (a list of nominees; rag.answer.polarity).
+rag.answer.slots), a "won" the source states no outcome for (a list of nominees; rag.answer.polarity), or,
+for a question about a role's holder, a person the source gives the role only as past or names apart from
+the asked work (rag.retrieval.roles).
 A claim that opens with a full name the question supplied is capped when the source never mentions it. Clauses are scored one by one: a sentence whose first clause
 holds keeps it and reports the others as dropped. Does not place markers or decide abstention
 (rag.answer.cite, rag.answer.ask); no model, standard library only.
@@ -308,7 +310,8 @@ def _relation_held(claim: str, question: str, prep: Prepared) -> bool:
     return any(_found(w, False, prep) for w in phrase)
 
 
-_LINKED = re.compile(r"^(?:he|she|it|they|his|her|its|their|the (?:film|movie|show|series|company|group|team|club|party|book|album|song))\b", re.I)
+_LINKED = re.compile(r"^(?:he|she|it|they|his|her|its|their|"
+                     r"the (?:film|movie|show|series|company|group|team|club|party|book|album|song))\b", re.I)
 
 
 def _apart(names: set[str], asked: set[str], found: dict[str, set[int]], prep: Prepared) -> bool:

@@ -12,6 +12,10 @@ names: CEO, chief executive, president) and the role next to the asked organisat
   Other questions get 0: the same sentence test for "when" (a date in the focus sentence) and "what"
   (a name) did not pay (see `rag.retrieval.rerank.RerankWeights`).
 
+For the checker (`rag.answer.support`), from the same lexicon: `asks_role(question)`, the question asks for a
+role's holder; `past_holder(question, claim, evidence)`, the source gives the claim's person the asked role
+only as past.
+
 Does not: find or check the answer, call a model, weigh features against each other (`rag.retrieval.rerank`
 does), or handle non-English text. Pure functions of the strings: no model, no store.
 """
@@ -187,8 +191,6 @@ def _asked_names(question: str) -> list[str]:
     lead = "|".join(re.escape(n) for n in sorted(roles, key=len, reverse=True)) or "$^"
     asked = [re.sub(rf"^(?:the\s+)?(?:{lead})\s+(?:of|for|at|in)\s+", "", e, flags=re.I) for e in parse(question).entities]
     return [e for e in asked if len(e) > 2 and e.lower() not in roles]
-
-
 
 
 _ASKED_PART = re.compile(r"^.*?(?=\b(?:of|in|at|for|over|by|with|from|on)\b|$)", re.I | re.S)
