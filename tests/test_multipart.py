@@ -70,6 +70,13 @@ def test_a_part_is_answered_only_by_a_sentence_about_it():
     assert multipart.unanswered(parts, [flown, "He died on Thursday, November 11."]) == []
     assert multipart.unanswered(parts, []) == list(parts)
     assert multipart.unanswered(("Who was the envoy?",), []) == []  # one part: nothing to ask
+    # the name in one clause answers its own part, not the part the other clause only restates
+    two = multipart.split("Which pro-smoking group attacked the plans, and which trade body for 40,000 pubs "
+                          "called them a ban on eating?")
+    both = "The group Forest attacked the plans, and the pub trade body for 40,000 pubs called them a ban on eating."
+    assert multipart.unanswered(two, [both]) == [two[1]]
+    named = "Forest attacked the plans, and the British Beer and Pub Association called them a ban on eating."
+    assert multipart.unanswered(two, [named]) == []
 
 
 SOURCES = (

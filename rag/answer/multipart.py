@@ -10,8 +10,8 @@ state and national security adviser?": "and" + a noun phrase), "between X and Y"
 an embedded wh-clause ("Who said what the plan would cost and when it would start?"), a part under three
 words ("Who met him, and when?"), or a run of more than MAX_PARTS questions (a pasted list, not a question).
 
-`unanswered`: the parts no kept sentence answers: none fills the part's slot (rag.answer.asked) while
-naming a word of the part's own (one its other parts do not share, not a name when it has other words:
+`unanswered`: the parts no clause of a kept sentence answers: none fills the part's slot (rag.answer.asked)
+while naming a word of the part's own (one its other parts do not share, not a name when it has other words:
 "died" for "on what day of the week did he die").
 `complete`: for each unanswered part (at most MAX_ASKS), the same numbered sources and the part as the
 question (`prompts/answer_part_user.txt`, the whole question given as context); its sentences are
@@ -140,10 +140,13 @@ def _same(a: str, b: str) -> bool:
 
 
 def unanswered(parts: Sequence[str], sentences: Sequence[str]) -> list[str]:
-    """The parts that no sentence answers (all of them for a multi-part question without sentences)."""
+    """The parts that no clause of a sentence answers (all of them for a multi-part question without
+    sentences): in "Forest attacked the plans, and the pub trade body for 40,000 pubs called them a ban",
+    the name answers the first part only, and the clause that names the second part's words names no one."""
     if len(parts) < 2:
         return []
-    return [p for p in parts if not any(answers(p, parts, s) for s in sentences)]
+    clauses = [c for s in sentences for c in claims.clauses(s)]
+    return [p for p in parts if not any(answers(p, parts, c) for c in clauses)]
 
 
 @dataclass(frozen=True)
