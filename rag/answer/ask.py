@@ -23,7 +23,8 @@ from rag.core.errors import LLMError, QuestionError
 from rag.core.ports import ChatModel
 from rag.core.types import Answer, DocRecord, Hit, Source, Timings, Usage
 from rag.retrieval import scope as scoping
-from rag.retrieval.context import build_sources, render
+from rag.retrieval.context import build_sources
+from rag.retrieval.context import messages as prompt_messages
 from rag.retrieval.focus import build_focused
 from rag.retrieval.timeframe import day_text, span_text
 
@@ -101,20 +102,17 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     if not hits or (known and max(known) < s.min_relevance):
         yield Done(dated(a, abstain(a, question, hits, [], _join(notes), Timings(retrieve_ms, 0.0, retrieve_ms)), sc, docs))
         return
-    system = a.prompts.text("answer_system")
-    max_tokens, budget, capped = fit_answer(a, system, standalone, max_tokens or s.max_tokens)
+    max_tokens, budget, capped = fit_answer(a, standalone, max_tokens or s.max_tokens)
     notice = _join(notes + [capped])
     sources = pack(a, standalone, hits, docs, budget)
     if not sources:  # not even a trimmed passage fits: asking the model would be asking it to guess
         yield Done(abstain(a, question, hits, [], notice, Timings(retrieve_ms, 0.0, retrieve_ms)))
         return
     yield Evidence(tuple(sources))
-    messages = [{"role": "system", "content": system},
-                {"role": "user", "content": a.prompts.render("answer_user", sources=render(sources, a.prompts),
-                                                             question=standalone)}]
+    messages = prompt_messages(a.prompts, "answer_user", sources, question=standalone)
+    temp = s.temperature if temperature is None else temperature
     parts, ttft, stats = [], 0.0, Usage()
-    for piece in a.llm.stream(messages, max_tokens, s.temperature if temperature is None else temperature,
-                              s.gen_timeout_s):
+    for piece in a.llm.stream(messages, max_tokens, temp, s.gen_timeout_s):
         if isinstance(piece, Usage):
             stats = piece
             continue
@@ -133,11 +131,9 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     v = verdict(a, standalone, raw, sources)
     answer = settle(a, standalone, raw, v, hits, sources, notice, timings)
     if s.reread and answer.abstained and v is not None and stats.truncated is None:  # the checker refused it
-        answer = yield from again(a, standalone, answer, v, max_tokens,
-                                  s.temperature if temperature is None else temperature, t0)
+        answer = yield from again(a, standalone, answer, v, max_tokens, temp, t0)
     if s.answer_parts and stats.truncated != "timeout":  # a part the answer left out is asked on its own
-        answer = yield from multipart.complete(a, standalone, answer, max_tokens,
-                                               s.temperature if temperature is None else temperature, t0, Token)
+        answer = yield from multipart.complete(a, standalone, answer, max_tokens, temp, t0, Token)
     yield Done(dated(a, answer, sc, docs))
 
 
@@ -198,14 +194,12 @@ def fit_question(llm: ChatModel, question: str) -> tuple[str, str | None]:
     return cut, f"question truncated to {cap} tokens to fit the model's context"
 
 
-def fit_answer(a: Assistant, system: str, question: str, max_tokens: int) -> tuple[int, int, str | None]:
+def fit_answer(a: Assistant, question: str, max_tokens: int) -> tuple[int, int, str | None]:
     """(answer cap, token budget for the sources, notice): the prompt plus the answer always fit n_ctx.
 
     The answer cap is lowered when it would leave less than MIN_SOURCE_TOKENS for the sources.
     """
-    frame = a.prompts.render("answer_user", sources="", question=question)
-    fixed = count_messages(a.llm, [{"role": "system", "content": system},
-                                   {"role": "user", "content": frame}]) + SAFETY_MARGIN
+    fixed = count_messages(a.llm, prompt_messages(a.prompts, "answer_user", [], question=question)) + SAFETY_MARGIN
     room = a.llm.n_ctx - fixed - MIN_SOURCE_TOKENS
     notice = None
     if max_tokens > room:

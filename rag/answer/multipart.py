@@ -34,7 +34,7 @@ from rag.answer import asked, cite, claims, second
 from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, count_messages, relay
 from rag.core.types import Answer, Citation, Sentence, Source, Timings, Usage
-from rag.retrieval.context import render
+from rag.retrieval.context import messages as prompt_messages
 from rag.text.lexicon import FRAMING, LIGHT_VERBS, canonical
 from rag.text.markers import place_markers
 from rag.text.words import content_words, key_terms
@@ -187,9 +187,7 @@ def complete(a: Assistant, question: str, answer: Answer, max_tokens: int, tempe
 def ask_part(a: Assistant, question: str, part: str, sources: Sequence[Source], max_tokens: int,
              temperature: float, token: Callable[[str], T]) -> Generator[T, None, Reply]:
     """One part asked of the model over the same numbered sources; its text streamed and verified."""
-    messages = [{"role": "system", "content": a.prompts.text("answer_system")},
-                {"role": "user", "content": a.prompts.render("answer_part_user", sources=render(sources, a.prompts),
-                                                             question=question, part=part)}]
+    messages = prompt_messages(a.prompts, "answer_part_user", sources, question=question, part=part)
     prompt = count_messages(a.llm, messages)
     room = min(max_tokens, PART_TOKENS, a.llm.n_ctx - prompt - SAFETY_MARGIN)
     if room < MIN_PART_TOKENS:

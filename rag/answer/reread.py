@@ -24,7 +24,7 @@ from rag.answer.assistant import Assistant
 from rag.answer.cite import Verification
 from rag.backends.llm import SAFETY_MARGIN, count_messages, relay
 from rag.core.types import Completion, Source
-from rag.retrieval.context import render
+from rag.retrieval.context import messages as prompt_messages
 
 T = TypeVar("T")
 
@@ -49,9 +49,7 @@ def ask_again(a: Assistant, question: str, v: Verification, sources: Sequence[So
     rest = [s for s in sources if s.n not in bad]
     if not bad or not rest:
         return None
-    messages = [{"role": "system", "content": a.prompts.text("answer_system")},
-                {"role": "user", "content": a.prompts.render("answer_user", sources=render(rest, a.prompts),
-                                                             question=question)}]
+    messages = prompt_messages(a.prompts, "answer_user", rest, question=question)
     room = min(max_tokens, a.llm.n_ctx - count_messages(a.llm, messages) - SAFETY_MARGIN)
     if room < MIN_TOKENS:
         return None

@@ -3,7 +3,8 @@
 One source per article: its retrieved chunks are merged (overlapping or adjacent spans become one
 passage, so repeated overlap text is sent once), in the order of each article's best hit. Tokens are
 counted with the caller's counter (the model's own tokenizer). Article text is fenced and marked as
-untrusted when rendered; `Source.text` itself stays verbatim for the verifier and the UI.
+untrusted when rendered (`render`, and `messages`: the chat messages of an answer prompt); `Source.text`
+itself stays verbatim for the verifier and the UI.
 """
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ def render(sources: Sequence[Source], prompts: Prompts) -> str:
                        publisher=fence(s.publisher or "unknown").replace('"', "'"), text=fence(s.text))
         for s in sources
     )
+
+
+def messages(prompts: Prompts, user_template: str, sources: Sequence[Source], **fields: str) -> list[dict]:
+    """The chat messages that ask the model for an answer: the fixed system prompt, then `user_template`
+    (`answer_user`, `answer_part_user`) filled with the rendered sources and `fields` (the question, ...)."""
+    return [{"role": "system", "content": prompts.text("answer_system")},
+            {"role": "user", "content": prompts.render(user_template, sources=render(sources, prompts), **fields)}]
 
 
 def build_sources(hits: Sequence[Hit], docs: dict[str, DocRecord], prompts: Prompts,
