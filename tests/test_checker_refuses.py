@@ -258,6 +258,10 @@ def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
     ("Who is the CEO of Nintendo in 2021?", "Satoru Iwata is the president and CEO of Nintendo.",
      "Satoru Iwata was the global president and CEO of Nintendo and a gifted programmer. Reviewed on April 18, 2021.",
      "Satoru Iwata is the president and CEO of Nintendo, the company said on April 18, 2021."),
+    # a role in a bracketed aside listed before the asked organisation is another organisation's
+    ("Who is the CEO of Sega in 2022?", "Ann Marsh was the CEO of Sega Corp. in 2022.",
+     "May 2, 2022 ... (HQ: Austin, TX; CEO: Ann Marsh) and Sega Corp. (HQ: Tokyo; President: Haruki Satomi ...",
+     "May 2, 2022 ... Sega Corp. (HQ: Tokyo; CEO: Ann Marsh) and Atlus (HQ: Tokyo; President: Naoto Hiraoka ..."),
     # the question's relation must be in the source whoever the claim names, a common noun too
     ("Which group claimed responsibility for the car bombs at the Green Zone?",
      "The car bombs at the Green Zone were claimed by insurgents.",

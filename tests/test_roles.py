@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rag.core.types import Chunk, Hit
 from rag.retrieval.rerank import RerankWeights, features
-from rag.retrieval.roles import BARE, asks_role, evidence, focus_words, past_holder, role_holder
+from rag.retrieval.roles import BARE, aside_holder, asks_role, evidence, focus_words, past_holder, role_holder
 
 CEO = "Who is the CEO of Lego in 2021?"
 
@@ -80,6 +80,22 @@ def test_a_role_the_source_gives_only_as_past_does_not_answer_who_holds_it_now()
     # a later sentence opening with a pronoun for them gives the role now
     assert not past_holder(q, "Jane Doe is the CEO of Nintendo.",
                            "Jane Doe was the CEO of Acme. She is now the CEO of Nintendo.")
+
+
+def test_a_role_in_an_aside_listed_before_the_asked_organisation_is_another_ones() -> None:
+    q = "Who is the CEO of Nintendo in 2021?"
+    listing = "Niantic, Inc. (HQ: San Francisco; CEO: John Hanke) and Nintendo Co., Ltd. (President: Shuntaro Furukawa)"
+    assert aside_holder(q, "John Hanke was the CEO of Nintendo Co., Ltd. in 2021.", listing)
+    cut = "Mar 23, 2021 ... (HQ: San Francisco, CA USA; CEO: John Hanke )and Nintendo Co., Ltd. (HQ: Kyoto ..."
+    assert aside_holder(q, "John Hanke is the CEO of Nintendo.", cut)
+    # the aside that follows the asked organisation is its own; a mention outside the aside decides nothing
+    assert not aside_holder(q, "Shuntaro Furukawa is the CEO of Nintendo.", listing)
+    assert not aside_holder(q, "John Hanke is the CEO of Nintendo.", listing + ". John Hanke, CEO of Nintendo, spoke.")
+    # no role in the aside, no asked organisation after it, or a question about no organisation
+    assert not aside_holder(q, "John Hanke is the CEO of Nintendo.", "Niantic (HQ: John Hanke) and Nintendo agreed.")
+    assert not aside_holder(q, "John Hanke is the CEO of Nintendo.", "Nintendo and Niantic (CEO: John Hanke) agreed.")
+    assert not aside_holder("Who directed Titanic?", "James Cameron directed Titanic.",
+                            "Titanic (directed by James Cameron) and Avatar (directed by him too) were compared.")
 
 
 def test_a_role_question_asks_for_the_role_before_its_first_preposition() -> None:

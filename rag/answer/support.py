@@ -247,7 +247,8 @@ def _score(claim: str, question: str, text: str, prep: Prepared, asked: set[str]
             or slots.title_conflict(claim, prep.whole, names) \
             or (question and slots.longer_name(claim, evidence, _question_terms(question))) \
             or polarity.ordinal_dropped(claim, evidence) \
-            or (question and roles.past_holder(question, claim, prep.whole)) \
+            or (question and (roles.past_holder(question, claim, prep.whole)
+                              or roles.aside_holder(question, claim, prep.whole))) \
             or polarity.outcome_unstated(claim, question, prep.whole, new_names) \
             or not all(_found(w, False, prep) for w in superlatives):
         score = 0.0
