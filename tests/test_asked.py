@@ -49,6 +49,12 @@ def test_parse_kind_and_noun(question, kind, noun):
      "14,000 deaths more than the seasonal average in France alone.", True),
     ("When will Michael Sears be sentenced?", "Michael Sears will be sentenced on January 21.", True),
     ("Which country mediated the indirect talks?", "Oman mediated the indirect talks.", True),
+    # a country names no city; a city with its country, a city-state and "Mexico City" do
+    ("In which city did the trade ministers meet?", "The trade ministers met in South Africa.", False),
+    ("In which town was the treaty signed?", "The treaty was signed in Uruguay.", False),
+    ("In which city did the trade ministers meet?", "The trade ministers met in Durban, South Africa.", True),
+    ("In which city did the trade ministers meet?", "The trade ministers met in Singapore.", True),
+    ("In which city did the trade ministers meet?", "The trade ministers met in Mexico City.", True),
 ])
 def test_fills(question, sentence, fills):
     assert asked.fills(asked.parse(question), sentence) is fills

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import claims
-from rag.text.lexicon import FRAMING, LIGHT_VERBS, OPENERS, canonical
+from rag.text.lexicon import COUNTRIES, FRAMING, LIGHT_VERBS, OPENERS, canonical
 from rag.text.words import CALENDAR, STOPWORDS, YEAR, content_words, key_terms
 
 # "which group", "what country": a head noun that names a person, organisation or place asks for a name.
@@ -34,6 +34,9 @@ _NAMED = frozenset(
     "town state province region team club party player president minister official candidate network "
     "newspaper agency band airline bank court body union island university school".split())
 _PLACES = frozenset("city town country nation state province region island place".split())
+_SETTLEMENTS = frozenset("city town village".split())  # a country names none of these ("met in Kenya")
+_COUNTRY = re.compile(  # "Mexico City" is a city
+    r"\b(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")\b(?!\s+city\b)", re.I)
 _TIME_NOUNS = frozenset("date day year month time week".split())
 _TIME_UNITS = re.compile(r"^(?:second|minute|hour|day|week|month|year|decade|time)s?$")
 _TIME_PREPOSITIONS = frozenset("in since by of from until before after during".split())
@@ -179,6 +182,8 @@ def fills(ask: Ask, sentence: str) -> bool:
     if ask.kind is None:
         return True
     canon = canonical(sentence)
+    if ask.kind == "place" and ask.noun in _SETTLEMENTS:  # "which city": a country is no answer
+        canon = _COUNTRY.sub(" ", canon)
     toks = claims.tokens(canon)
     terms = {t for t in key_terms(canon) if _new(t, ask)}
     first = next((t for t in toks if not t.punct), None)  # key_terms skips a sentence's first word

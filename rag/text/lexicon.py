@@ -137,6 +137,32 @@ DEMONYMS = {
     "latvia": ("latvian",), "hungary": ("hungarian",), "tatarstan": ("tatar",), "rwanda": ("rwandan",),
 }
 
+# The world's countries by their common English names (UN members and observers, a few usual short forms),
+# lower case: a place that is a country answers no "which city" (rag.answer.asked). Left out: the city-states
+# and the countries whose capital has their name (Singapore, Monaco, Kuwait, Luxembourg, Djibouti, Andorra,
+# San Marino); "Mexico City" and "Panama City" are kept by the rule's "City" look-ahead.
+COUNTRIES = frozenset(x.strip() for x in """
+afghanistan, albania, algeria, angola, antigua and barbuda, argentina, armenia, australia, austria,
+azerbaijan, bahamas, bahrain, bangladesh, barbados, belarus, belgium, belize, benin, bhutan, bolivia,
+bosnia and herzegovina, bosnia, botswana, brazil, brunei, bulgaria, burkina faso, burundi, cambodia, cameroon,
+canada, cape verde, central african republic, chad, chile, china, colombia, comoros, congo, costa rica,
+croatia, cuba, cyprus, czech republic, czechia, denmark, dominica, dominican republic, ecuador, egypt,
+el salvador, equatorial guinea, eritrea, estonia, eswatini, ethiopia, fiji, finland, france, gabon, gambia,
+georgia, germany, ghana, greece, grenada, guatemala, guinea, guinea-bissau, guyana, haiti, honduras, hungary,
+iceland, india, indonesia, iran, iraq, ireland, israel, italy, ivory coast, jamaica, japan, jordan, kazakhstan,
+kenya, kiribati, kosovo, kyrgyzstan, laos, latvia, lebanon, lesotho, liberia, libya, liechtenstein,
+lithuania, madagascar, malawi, malaysia, maldives, mali, malta, marshall islands, mauritania,
+mauritius, mexico, micronesia, moldova, mongolia, montenegro, morocco, mozambique, myanmar, burma,
+namibia, nauru, nepal, netherlands, holland, new zealand, nicaragua, niger, nigeria, north korea, north macedonia,
+macedonia, norway, oman, pakistan, palau, palestine, panama, papua new guinea, paraguay, peru, philippines,
+poland, portugal, qatar, romania, russia, rwanda, saint lucia, samoa, saudi arabia, senegal, serbia,
+seychelles, sierra leone, slovakia, slovenia, solomon islands, somalia, south africa, south korea,
+south sudan, spain, sri lanka, sudan, suriname, sweden, switzerland, syria, taiwan, tajikistan, tanzania,
+thailand, east timor, togo, tonga, trinidad and tobago, tunisia, turkey, turkmenistan, tuvalu, uganda, ukraine,
+united arab emirates, uae, united kingdom, uk, britain, great britain, england, scotland, wales,
+united states, us, usa, america, uruguay, uzbekistan, vanuatu, venezuela, vietnam, yemen, zambia, zimbabwe
+""".replace("\n", " ").split(",") if x.strip())
+
 # Words about the sources or the answer itself, not claims about the world: "the sources mention
 # several ..., including". Never counted as content words of a claim.
 FRAMING = frozenset(
