@@ -280,3 +280,25 @@ def test_an_answer_that_is_only_a_name_claims_what_the_question_asks():
 def test_a_source_that_does_not_state_the_relation_refuses_the_claim(question, claim, refuting, supporting):
     assert not _ok(claim, refuting, question)
     assert _ok(claim, supporting, question)
+
+
+def test_a_clause_the_checker_drops_fills_no_slot():
+    q = "How many jobs will the merger of the two grocers cut?"
+    src = Source(1, "d", "Grocers merge", "The merger of the two grocers should help the new company compete "
+                 "against Tesco, the largest grocer. Asda will lose its place as the third grocer.", ("c",))
+    claim = ("The merger should help the new company compete against Tesco, the largest grocer, as well as Asda, "
+             "which will lose its place as No. 3 to the combined company [1].")
+    v = verify(claim, [src], q)
+    assert v.dropped and "No. 3" not in v.text and not v.answers  # its only number was in the dropped clause
+    held = Source(1, "d", "Grocers merge", "The merger of the two grocers will cut 3,000 jobs.", ("c",))
+    assert verify("The merger of the two grocers will cut 3,000 jobs [1].", [held], q).answers
+
+
+def test_a_role_holder_needs_a_source_that_names_the_asked_work():
+    q = "Who is the lead actress in The Shape of Water?"
+    other = Source(1, "d", "Musical", "Sally Hawkins plays Mia, an aspiring actress in Los Angeles.", ("c",))
+    assert not verify("Sally Hawkins plays Mia, an aspiring actress in Los Angeles [1].", [other], q).answers
+    named = Source(1, "d", "Cast", "The Shape of Water stars Sally Hawkins as Elisa, a mute cleaner.", ("c",))
+    assert verify("Sally Hawkins plays Elisa, a mute cleaner [1].", [named], q).answers
+    # a question about no named organisation or work is not concerned
+    assert verify("Sally Hawkins plays Mia, an aspiring actress [1].", [other], "Who plays Mia?").answers

@@ -19,6 +19,7 @@ from typing import Sequence
 from rag.answer import asked, second, shown
 from rag.answer.support import SUPPORT_THRESHOLD, Assessment, assess, claim_parts, metadata, part_scores
 from rag.core.types import Citation, Sentence, Source
+from rag.retrieval import roles
 from rag.text.markers import parse_markers, place_markers, strip_markers
 from rag.text.sentences import sentence_spans
 from rag.text.words import content_words
@@ -158,24 +159,25 @@ def verify(answer: str, sources: Sequence[Source], question: str = "", judge: se
     ask, answers = asked.parse(question), False
     for start, end in sentence_spans(answer):
         plain, is_meta, final, seen, drop = _judge(answer[start:end], by_n, question, stated)
+        kept = _remove(plain, drop.split("; "))[0] if drop else plain  # as shown: a dropped clause answers nothing
         if judge is not None and final and not is_meta:
-            final = _second(judge, question, _remove(plain, drop.split("; "))[0] if drop else plain, final, seen)
-            drop = drop if final else ""
-        answers = answers or (bool(final) and asked.fills(ask, plain) and (
-            asked.on_topic(ask, plain) or any(asked.on_topic(ask, seen[n][1].quote) for n in final)))
+            final = _second(judge, question, kept, final, seen)
+            drop, kept = (drop, kept) if final else ("", plain)
+        answers = answers or (bool(final) and asked.fills(ask, kept) and (
+            asked.on_topic(ask, kept) or any(asked.on_topic(ask, seen[n][1].quote) for n in final))
+            and roles.tells_of_asked(question, [kept, *(by_n[n].text for n in final)]))
         for n, (score, cite) in seen.items():
             if cite.verified and (n not in best or score > best[n][0]):
                 best[n] = (score, cite)
             elif not cite.verified:
                 rejected.setdefault(n, cite)
         if drop:
-            plain = _remove(plain, drop.split("; "))[0]
             dropped.append(drop)
-        sentences.append(Sentence(plain, tuple(final), bool(final), drop))
-        if len(content_words(plain)) >= 2 and not is_meta:  # skip "Yes." and talk about the sources
+        sentences.append(Sentence(kept, tuple(final), bool(final), drop))
+        if len(content_words(kept)) >= 2 and not is_meta:  # skip "Yes." and talk about the sources
             counted += 1
             supported += bool(final)
-        parts.append(answer[prev_end:start] + place_markers(plain, final))
+        parts.append(answer[prev_end:start] + place_markers(kept, final))
         prev_end = end
     text = "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in "".join(parts).split("\n"))
     citations = [best[n][1] for n in sorted(best)]

@@ -244,6 +244,22 @@ def aside_holder(question: str, claim: str, evidence: str) -> bool:
     return False
 
 
+def tells_of_asked(question: str, texts: Sequence[str]) -> bool:
+    """For a question about the holder of a role at a named organisation or work ("Who is the lead actress in
+    The Shape of Water?"): one of `texts` (an answer sentence, the sources that support it) names it, by a
+    word of its name ("Shape", "Water"). A source that never does ("Sally Hawkins plays Mia, an aspiring
+    actress in Los Angeles") tells of another film's cast. True for any other question. Used by the checker
+    (`rag.answer.cite`) for the sentence that fills the asked slot."""
+    q = _question(question)
+    if not q.org or not asks_role(question):
+        return True
+    words = tuple(w for o in q.org for w in re.findall(r"[\w'-]{3,}", o) if w.lower() not in _GLUE)
+    return not words or any(_words_rx(words).search(t) for t in texts)
+
+
+_GLUE = frozenset("the and for with from".split())
+
+
 def past_holder(question: str, claim: str, evidence: str) -> bool:
     """For a present-tense question about a role ("Who is the CEO of Nintendo?"): a person the claim names
     holds a role of that office in the source only as past ("Satoru Iwata was the global president and
