@@ -10,6 +10,7 @@ from rag.answer.cite import SUPPORT_THRESHOLD, verify
 from rag.answer.polarity import claimed_superlatives
 from rag.answer.support import assess
 from rag.core.types import Source
+from rag.text.lexicon import canonical
 
 
 def _ok(claim: str, text: str, question: str) -> bool:
@@ -99,9 +100,16 @@ def test_a_number_the_source_gives_only_for_something_else_is_not_the_claim_s():
     assert not number_conflict("The blast killed 12 people.", "Police said 12 dead and 40 wounded were counted.")
     assert not number_conflict("It cut 35 civilians off.", "It stranded 35 residents.")
     assert not number_conflict("The deal was worth $11 billion.", text)  # nothing counted in the claim
-    # years, units of time and numbers inside a name are not what a number counts
+    # years and numbers inside a name are not what a number counts; two units of time are not compared
     assert not number_conflict("The 2004 merger created the company.", text)
     assert not number_conflict("The Band Aid 20 video aired.", "Band Aid 20 hits the airwaves.")
+    assert not number_conflict("The talks lasted 2 weeks.", "The talks could take 2 months, one envoy said.")
+    # ... but a unit of time is not what the source counts with that number ("two countries")
+    assert number_conflict("The talks in Muscat lasted for 2 hours.",
+                           canonical("Muscat played a quiet role in diplomacy between the two countries."))
+    assert not _ok("The talks in Muscat lasted for 2 hours.",
+                   "Muscat played a quiet role in diplomacy between the two countries.",
+                   "How many hours did the talks in Muscat last?")
 
 
 def test_a_who_answer_about_the_question_s_own_name_is_no_answer():

@@ -53,10 +53,11 @@ def _counted(toks: Sequence[Tok], i: int) -> list[str]:
 def _counts_other(c: Sequence[Tok], i: int, e: Sequence[Tok]) -> bool:
     """The claim's number is in the source only counting something else: "3,500 people" against "about
     3,500 stores" (every time the source writes it, it counts words of which the claim's are none; two
-    words for people count the same: "12 people" / "12 dead"). Years, days of the month, units of time
-    and numbers in names are not compared."""
+    words for people count the same: "12 people" / "12 dead"; two units of time are not compared: "2 weeks"
+    / "2 months", but "2 hours" is not "two countries"). Years, days of the month and numbers in names are
+    not compared."""
     mine = _counted(c, i)
-    if not mine or mine[0] in CALENDAR or _UNITS.match(mine[0]) or YEAR.match(c[i].low) or i and c[i - 1].name:
+    if not mine or mine[0] in CALENDAR or YEAR.match(c[i].low) or i and c[i - 1].name:
         return False  # ... or the number is part of a name ("the Band Aid 20 video")
     theirs = [_counted(e, j) for j, u in enumerate(e) if _num(u) == _num(c[i])]
     mine = [_singular(w) for w in mine]
@@ -65,8 +66,10 @@ def _counts_other(c: Sequence[Tok], i: int, e: Sequence[Tok]) -> bool:
 
 
 def _same_count(a: str, b: str) -> bool:
-    """Two counted words that may count the same things: forms, near-synonyms, or both words for people."""
-    return claims.same_word(a, b) or claims.same_word(b, a) or _people(a) and _people(b)
+    """Two counted words that may count the same things: forms, near-synonyms, both words for people, or both
+    units of time."""
+    return claims.same_word(a, b) or claims.same_word(b, a) or _people(a) and _people(b) \
+        or bool(_UNITS.match(a) and _UNITS.match(b))
 
 
 def _people(word: str) -> bool:
