@@ -409,8 +409,8 @@ class NewsDesk:
         s = self._settings
         return {"model": s.model, "embed_model": s.embed_model, "k": s.k, "chunk_tokens": s.chunk_tokens,
                 "chunk_overlap": s.chunk_overlap, "context_tokens": s.context_tokens,
-                "answer_parts": s.answer_parts, "reread": s.reread, "second_opinion": s.second_opinion,
-                "prompts": Prompts(s.prompts_dir).version()}
+                "answer_parts": s.answer_parts, "reread": s.reread, "narrow": s.narrow,
+                "second_opinion": s.second_opinion, "prompts": Prompts(s.prompts_dir).version()}
 
     # models ------------------------------------------------------------------------------------
     def presets(self) -> list[tuple[models.Preset, bool]]:

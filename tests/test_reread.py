@@ -3,7 +3,9 @@ the second time, what is kept, streamed and counted, and the stricter check, wit
 (model-independent logic); and the gate in ask() with the tiny real model."""
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rag import desk as app
@@ -13,6 +15,8 @@ from rag.answer.assistant import Assistant
 from rag.core.config import PROJECT_ROOT
 from rag.core.prompts import Prompts
 from rag.core.types import Answer, Source, Timings
+from rag.retrieval.context import build_sources
+from rag.retrieval.retrieve import retrieve
 from tests.conftest import Scripted, tiny_settings
 
 SOURCES = (
@@ -28,8 +32,8 @@ WRONG = "The NFL commissioner is JC Tretter [1]."
 RIGHT = "Roger Goodell was chosen as the eighth NFL Commissioner in 2006 [2]."
 
 
-def _assistant(llm: Scripted) -> Assistant:
-    return Assistant(tiny_settings(Path("unused")), None, llm, Prompts(PROJECT_ROOT / "prompts"))  # type: ignore[arg-type]
+def _assistant(llm: Scripted) -> Assistant:  # the second reading alone: no index to narrow the sources with
+    return Assistant(tiny_settings(Path("unused"), narrow=0), None, llm, Prompts(PROJECT_ROOT / "prompts"))  # type: ignore[arg-type]
 
 
 def _first(a: Assistant, raw: str, question: str = QUESTION) -> Answer:
@@ -38,7 +42,7 @@ def _first(a: Assistant, raw: str, question: str = QUESTION) -> Answer:
 
 def _run(a: Assistant, first: Answer) -> tuple[list[str], Answer]:
     v = cite.verify(first.raw, first.sources, first.question)
-    steps = again(a, first.question, first, v, 64, 0.0, time.perf_counter())
+    steps = again(a, first.question, first, v, 64, 0.0, time.perf_counter(), {})
     streamed: list[str] = []
     while True:
         try:
@@ -114,7 +118,7 @@ def test_ask_reads_again_only_an_answer_the_checker_refused(seeded_workspace, se
     invented = "The US special envoy at the talks was Kermit Fraser [1]."  # no seed article names him
     for first_reply, reread_on, calls in ((invented, 1, 2), (invented, 0, 1), ("Not in the sources.", 1, 1)):
         llm = Scripted([first_reply, "Not in the sources."])
-        settings = tiny_settings(seeded_workspace, answer_parts=0, reread=reread_on)
+        settings = tiny_settings(seeded_workspace, answer_parts=0, reread=reread_on, narrow=0)
         events = list(ask_stream(app.assistant(settings, seeded_index, llm), question))
         answer = events[-1].answer
         assert isinstance(events[-1], Done) and answer.abstained and len(llm.calls) == calls
@@ -124,3 +128,42 @@ def test_ask_reads_again_only_an_answer_the_checker_refused(seeded_workspace, se
             first, second = llm.calls[0][1]["content"], llm.calls[1][1]["content"]
             assert 'n="1"' in first and 'n="1"' not in second and 'n="2"' in second and question in second
             assert answer.raw == f"{invented}\n\nNot in the sources."
+
+
+def test_a_still_refused_answer_is_read_once_more_from_the_sentences_that_bear_on_the_question(
+        seeded_workspace, seeded_index):
+    question = "Who was the US special envoy at the talks in Oman?"
+    invented = "The US special envoy at the talks was Kermit Fraser [1]."  # no seed article names him
+    right = "Steve Witkoff was the US special envoy at the talks in Oman [1]."
+    for narrow, replies, calls in ((1, [invented, "Not in the sources.", right], 3), (0, [invented, "No."], 2)):
+        llm = Scripted(replies)
+        settings = tiny_settings(seeded_workspace, answer_parts=0, reread=1, narrow=narrow)
+        events = list(ask_stream(app.assistant(settings, seeded_index, llm), question))
+        answer = events[-1].answer
+        assert len(llm.calls) == calls and answer.abstained is (narrow == 0)
+        if narrow:  # fewer words than the first reading, under the numbers the user sees
+            first, third = llm.calls[0][1]["content"], llm.calls[2][1]["content"]
+            assert len(third) < len(first) and "Witkoff" in third and question in third
+            shown = {s.n: s.doc_id for s in answer.sources}
+            for n in map(int, re.findall(r'n="(\d+)"', third)):
+                assert n in shown
+            assert "Steve Witkoff" in answer.answer
+            assert any(c.verified and "Witkoff" in c.quote for c in answer.citations)
+            assert answer.raw == f"{invented}\n\nNot in the sources.\n\n{right}"
+
+
+def test_the_narrowed_sources_keep_the_numbers_and_leave_out_unshown_articles(seeded_index):
+    docs = seeded_index.documents()
+    question = "Who was the US special envoy at the talks in Oman?"
+    hits = retrieve(seeded_index, question, 6, all_docs=docs)
+    a = Assistant(tiny_settings(Path("unused")), seeded_index, Scripted([]), Prompts(PROJECT_ROOT / "prompts"))
+    whole = build_sources(hits, docs, a.prompts, a.llm.count_tokens, 4000)
+    shown = [replace(s, n=9 - i) for i, s in enumerate(whole[:2])]  # numbered otherwise, one article left out
+    got = reread.narrowed(a, question, hits, shown, docs)
+    assert got and {s.doc_id for s in got} <= {s.doc_id for s in shown}
+    by_doc = {s.doc_id: s.n for s in shown}
+    assert all(s.n == by_doc[s.doc_id] for s in got)
+    assert sum(len(s.text) for s in got) < sum(len(s.text) for s in shown)
+    for s in got:  # verbatim text of the article shown under that number
+        for piece in s.text.split("\n…\n"):
+            assert piece.strip() in seeded_index.store.get_document(s.doc_id).text

@@ -21,7 +21,7 @@ from rag.answer.assistant import Assistant
 from rag.backends.llm import SAFETY_MARGIN, complete, count_messages
 from rag.core.errors import LLMError, QuestionError
 from rag.core.ports import ChatModel
-from rag.core.types import Answer, DocRecord, Hit, Source, Timings, Usage
+from rag.core.types import Answer, Completion, DocRecord, Hit, Source, Timings, Usage
 from rag.retrieval import scope as scoping
 from rag.retrieval.context import build_sources
 from rag.retrieval.context import messages as prompt_messages
@@ -130,8 +130,8 @@ def ask_stream(a: Assistant, question: str, history: Sequence[tuple[str, str]] =
     raw = "".join(parts)
     v = verdict(a, standalone, raw, sources)
     answer = settle(a, standalone, raw, v, hits, sources, notice, timings)
-    if s.reread and answer.abstained and v is not None and stats.truncated is None:  # the checker refused it
-        answer = yield from again(a, standalone, answer, v, max_tokens, temp, t0)
+    if (s.reread or s.narrow) and answer.abstained and v is not None and stats.truncated is None:  # refused
+        answer = yield from again(a, standalone, answer, v, max_tokens, temp, t0, docs)
     if s.answer_parts and stats.truncated != "timeout":  # a part the answer left out is asked on its own
         answer = yield from multipart.complete(a, standalone, answer, max_tokens, temp, t0, Token)
     yield Done(dated(a, answer, sc, docs))
@@ -240,11 +240,25 @@ def settle(a: Assistant, question: str, raw: str, v: cite.Verification | None, h
 
 
 def again(a: Assistant, question: str, first: Answer, v: cite.Verification, max_tokens: int, temperature: float,
-          t0: float) -> Generator[Token, None, Answer]:
-    """Read again after the checker refused `first` (its verification `v`; rag.answer.reread), streaming the
-    new text; the second answer when it verifies under the stricter judge, else `first`; either with both
-    texts and both costs."""
-    got = yield from reread.ask_again(a, question, v, first.sources, max_tokens, temperature, Token)
+          t0: float, docs: Mapping[str, DocRecord]) -> Generator[Token, None, Answer]:
+    """Read again after the checker refused `first` (its verification `v`), streaming the new text: from the
+    sources less those it cited (`reread`), then, when that is refused too, from only the sentences of the
+    sources that bear on the question (`narrow`; both rag.answer.reread). A new answer is kept when it
+    verifies under the stricter judge, else `first`; either with every text and every cost."""
+    answer = first
+    if a.settings.reread:
+        got = yield from reread.ask_again(a, question, v, first.sources, max_tokens, temperature, Token)
+        answer = _retried(a, question, answer, got, t0)
+    if a.settings.narrow and answer.abstained and not answer.stopped:
+        got = yield from reread.ask_narrow(a, question, first.hits, first.sources, docs, max_tokens, temperature,
+                                           Token)
+        answer = _retried(a, question, answer, got, t0)
+    return answer
+
+
+def _retried(a: Assistant, question: str, first: Answer, got: Completion | None, t0: float) -> Answer:
+    """`first` with a re-asked answer's text and cost added, replaced by that answer when it verifies under
+    the stricter judge (against `first`'s sources)."""
     if got is None:
         return first
     t = first.timings
