@@ -16,10 +16,10 @@ rag.answer.second uses for borderline sentences, answering no without asking the
 A narrowed reading (`ask_narrow`) when the answer still stands refused (the second reading refused too, or
 not asked: the refused answer's sources held what it said, it just did not answer): the same question over
 only the sentences of the same sources that bear on it (rag.retrieval.focus within NARROW_TOKENS), each
-article under the number the user sees. The other failure of a small model is to misread the right passage among whole chunks
-("Kansas City, Kansas, boasts ..." from "Cawker City, Kansas, boasts ..."; a date given a year no source
-states); leaving the misleading passage out cannot mend that, reading the answering sentence alone often
-does. Its answer is held to `strict` as well.
+article under the number the user sees. The other failure of a small model is to misread the right passage
+among whole chunks ("Kansas City, Kansas, boasts ..." from "Cawker City, Kansas, boasts ..."; a date given
+a year no source states); leaving the misleading passage out cannot mend that, reading the answering
+sentence alone often does. Its answer is held to `strict` as well.
 
 Does not: retrieve again, renumber sources, ask more than twice, or verify the replies (rag.answer.ask
 does, with `strict`).

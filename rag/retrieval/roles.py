@@ -12,9 +12,11 @@ names: CEO, chief executive, president) and the role next to the asked organisat
   Other questions get 0: the same sentence test for "when" (a date in the focus sentence) and "what"
   (a name) did not pay (see `rag.retrieval.rerank.RerankWeights`).
 
-For the checker (`rag.answer.support`), from the same lexicon: `asks_role(question)`, the question asks for a
-role's holder; `past_holder(question, claim, evidence)`, the source gives the claim's person the asked role
-only as past.
+For the checker (`rag.answer.support`, `rag.answer.cite`), from the same lexicon: `asks_role(question)`, the
+question asks for a role's holder; `past_holder(question, claim, evidence)`, the source gives the claim's
+person the asked role only as past; `aside_holder(question, claim, evidence)`, only in a bracketed aside of
+another organisation ("(CEO: John Hanke) and Nintendo Co., Ltd."); `tells_of_asked(question, texts)`, the
+answer or its sources name the asked organisation or work at all.
 
 Does not: find or check the answer, call a model, weigh features against each other (`rag.retrieval.rerank`
 does), or handle non-English text. Pure functions of the strings: no model, no store.
@@ -213,6 +215,7 @@ def _claim_names(claim: str) -> list[re.Pattern[str]]:
     return out
 
 
+_GLUE = frozenset("the and for with from".split())  # words of a name that do not name it ("The Shape of Water")
 # A bracketed aside, closed or cut off by the end of the text: "(HQ: Kyoto; President: Shuntaro ..."
 _ASIDE = re.compile(r"[(（\[][^()（）\[\]]*(?:[)）\]]|$)")
 ASIDE_LEAD = 6  # words before an aside that may name what it belongs to: "Nintendo Co., Ltd. (HQ: ..."
@@ -255,9 +258,6 @@ def tells_of_asked(question: str, texts: Sequence[str]) -> bool:
         return True
     words = tuple(w for o in q.org for w in re.findall(r"[\w'-]{3,}", o) if w.lower() not in _GLUE)
     return not words or any(_words_rx(words).search(t) for t in texts)
-
-
-_GLUE = frozenset("the and for with from".split())
 
 
 def past_holder(question: str, claim: str, evidence: str) -> bool:
