@@ -2,8 +2,8 @@
 
 `parse`: a wh-question's slot kind (a name for "who" / "which group" / "the names of", a date for
 "when" / "what year", a count for "how many N", an amount for "how much", a place for "where"; a country
-is no place for "which city") and the
-question's own relation words (its verbs: "replaced", "claimed", "rule" in "did the court rule").
+is no place for "which city") and the question's own relation words (its verbs: "replaced", "claimed",
+"rule" in "did the court rule").
 `fills`: the sentence states a filler of that kind that the question did not supply ("Bao Shusheng",
 "November 18", "20,000 times"; not "the two train drivers", not "7 research vessels" for sailors).
 A "how much" about paying, costing or settling asks for a sum of money ("$615 million", not "3.5 percent");
