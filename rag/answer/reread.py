@@ -60,12 +60,7 @@ def ask_again(a: Assistant, question: str, v: Verification, sources: Sequence[So
     rest = [s for s in sources if s.n not in bad]
     if not bad or not rest:
         return None
-    messages = prompt_messages(a.prompts, "answer_user", rest, question=question)
-    room = min(max_tokens, a.llm.n_ctx - count_messages(a.llm, messages) - SAFETY_MARGIN)
-    if room < MIN_TOKENS:
-        return None
-    yield token("\n\n" + a.prompts.text("answer_reread_heading").strip() + "\n")
-    return (yield from relay(a.llm, messages, room, temperature, a.settings.gen_timeout_s, token))
+    return (yield from _ask(a, question, rest, max_tokens, temperature, token))
 
 
 def narrowed(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source],
@@ -87,7 +82,13 @@ def ask_narrow(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequen
     rest = narrowed(a, question, hits, sources, docs)
     if not rest:
         return None
-    messages = prompt_messages(a.prompts, "answer_user", rest, question=question)
+    return (yield from _ask(a, question, rest, max_tokens, temperature, token))
+
+
+def _ask(a: Assistant, question: str, sources: Sequence[Source], max_tokens: int, temperature: float,
+         token: Callable[[str], T]) -> Generator[T, None, Completion | None]:
+    """The answer prompt over `sources`, streamed after the "checking again" heading; None without room."""
+    messages = prompt_messages(a.prompts, "answer_user", sources, question=question)
     room = min(max_tokens, a.llm.n_ctx - count_messages(a.llm, messages) - SAFETY_MARGIN)
     if room < MIN_TOKENS:
         return None
