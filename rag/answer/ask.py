@@ -240,7 +240,7 @@ def settle(a: Assistant, question: str, raw: str, v: cite.Verification | None, h
 
 
 def again(a: Assistant, question: str, first: Answer, v: cite.Verification, max_tokens: int, temperature: float,
-          t0: float, docs: Mapping[str, DocRecord]) -> Generator[Token, None, Answer]:
+          t0: float, docs: dict[str, DocRecord]) -> Generator[Token, None, Answer]:
     """Read again after the checker refused `first` (its verification `v`), streaming the new text: from the
     sources less those it cited (`reread`), then, while the answer stands refused, from only the sentences of
     the sources that bear on the question (`narrow`; both rag.answer.reread). A new answer is kept when it

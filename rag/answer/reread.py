@@ -27,7 +27,7 @@ does, with `strict`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Generator, Mapping, Sequence, TypeVar
+from typing import Callable, Generator, Sequence, TypeVar
 
 from rag.answer.assistant import Assistant
 from rag.answer.cite import Verification
@@ -64,18 +64,18 @@ def ask_again(a: Assistant, question: str, v: Verification, sources: Sequence[So
 
 
 def narrowed(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source],
-             docs: Mapping[str, DocRecord]) -> list[Source]:
+             docs: dict[str, DocRecord]) -> list[Source]:
     """The sentences of the articles of `sources` that bear on `question` (rag.retrieval.focus, within
     NARROW_TOKENS), each article under its number in `sources`: the numbers the user sees."""
     number = {s.doc_id: s.n for s in sources}
     mine = [h for h in hits if h.chunk.doc_id in number]
-    focused = build_focused(question, mine, dict(docs), a.prompts, a.llm.count_tokens, NARROW_TOKENS,
+    focused = build_focused(question, mine, docs, a.prompts, a.llm.count_tokens, NARROW_TOKENS,
                             a.index.sentences)
     return [replace(s, n=number[s.doc_id]) for s in focused if s.doc_id in number]
 
 
 def ask_narrow(a: Assistant, question: str, hits: Sequence[Hit], sources: Sequence[Source],
-               docs: Mapping[str, DocRecord], max_tokens: int, temperature: float,
+               docs: dict[str, DocRecord], max_tokens: int, temperature: float,
                token: Callable[[str], T]) -> Generator[T, None, Completion | None]:
     """The model's answer to `question` from only the sentences of `sources` that bear on it (`narrowed`);
     None when none is left or the context has no room."""
